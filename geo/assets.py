@@ -1,0 +1,57 @@
+"""Leaflet and jQuery served by our own server, taken from registry packages at start-up.
+
+folium points the browser at public CDNs; offline (and in CI) that leaves an empty gap
+where the map should be. We copy the files from pip packages into ``static/vendor/`` (git
+ignores it: no third-party code is committed) and Streamlit serves them at
+``/app/static/vendor/``. Exported HTML inlines the same files instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from geo.settings import ROOT
+
+STATIC_DIR = ROOT / "static"
+VENDOR_DIR = STATIC_DIR / "vendor"
+URL_PREFIX = "/app/static/vendor"
+
+
+def _sources() -> dict[str, Path]:
+    import js_lib_leaflet
+    import xstatic.pkg.jquery as xjquery
+
+    leaflet = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
+    return {
+        "leaflet.js": leaflet / "leaflet.js",
+        "leaflet.css": leaflet / "leaflet.css",
+        "images": leaflet / "images",
+        "jquery.min.js": Path(xjquery.BASE_DIR) / "jquery.min.js",
+    }
+
+
+def vendor_file(name: str) -> Path:
+    """Path of a vendored file inside its package (for inlining into exported HTML)."""
+    return _sources()[name]
+
+
+def ensure_static(target: Path = VENDOR_DIR) -> Path:
+    """Copy the vendored files into ``target`` if missing or stale; returns ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name, source in _sources().items():
+        dest = target / name
+        if source.is_dir():
+            if not dest.exists():
+                shutil.copytree(source, dest)
+            continue
+        if not dest.exists() or dest.stat().st_size != source.stat().st_size:
+            tmp = dest.with_suffix(dest.suffix + f".{os.getpid()}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, dest)  # atomic: two sessions starting at once both succeed
+    return target
+
+
+JS_LINKS = [("leaflet", f"{URL_PREFIX}/leaflet.js"), ("jquery", f"{URL_PREFIX}/jquery.min.js")]
+CSS_LINKS = [("leaflet_css", f"{URL_PREFIX}/leaflet.css")]

@@ -1,0 +1,115 @@
+"""The one place untrusted text is made safe, one helper per sink.
+
+* :func:`for_map` — any string that reaches folium/branca (popups, tooltips, GeoJSON
+  properties, layer names, legend text). folium renders through Jinja a second time, so
+  ``{{ 7*7 }}`` in a description would be *code*; and its popups sit in JavaScript template
+  literals, so `` ` ``, ``$`` and ``\\`` must be neutralised too (see docs/security.md §1).
+* :func:`for_html` — text placed into our own HTML (exports, legends) outside folium.
+* :func:`for_spreadsheet` — CSV/XLSX cells: formula prefixes neutralised (OWASP CSV injection).
+* :func:`safe_links` — only absolute http(s) URLs ever become links.
+"""
+
+from __future__ import annotations
+
+import html
+
+from geo.schema import is_web_url
+
+_MAP_EXTRA = str.maketrans({
+    "`": "&#96;",
+    "$": "&#36;",
+    "\\": "&#92;",
+    "{": "&#123;",
+    "}": "&#125;",
+})
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def for_html(text: object) -> str:
+    """HTML-escape ``text`` (quotes included). ``None`` becomes ''."""
+    return "" if text is None else html.escape(str(text), quote=True)
+
+
+def for_map(text: object) -> str:
+    """Escape ``text`` for every folium sink: HTML, Jinja and JS template literals.
+
+    ``html.unescape(for_map(x)) == x``, so the browser shows the original text.
+
+    >>> for_map("{{ 7*7 }} <b>")
+    '&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;'
+    """
+    return for_html(text).translate(_MAP_EXTRA)
+
+
+def for_spreadsheet(value: object) -> object:
+    """Neutralise a CSV/XLSX cell that a spreadsheet would run as a formula.
+
+    A leading apostrophe is what spreadsheets themselves use to mark "this is text"; it is
+    hidden when the cell is displayed, so a person reads the original value. Numbers and
+    negative numbers stay numbers.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(_FORMULA_PREFIXES):
+        if value[0] in "-+" and _is_number(value):
+            return value
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def safe_links(sources: object) -> list[str]:
+    """The http(s) URLs in a space-separated ``sources`` cell, in order; others dropped."""
+    if not sources:
+        return []
+    return [part for part in str(sources).split() if is_web_url(part)]
+
+
+def link_html(url: str, label: str | None = None) -> str:
+    """An ``<a>`` for an http(s) URL (escaped for the map sink), or escaped plain text."""
+    if not is_web_url(url):
+        return for_map(label or url)
+    return (
+        f'<a href="{for_map(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+        f"{for_map(label or url)}</a>"
+    )
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def for_markdown(text: object) -> str:
+    """Backslash-escape Markdown so data shows literally in ``st.markdown``/``st.caption``.
+
+    Streamlit already refuses raw HTML, but Markdown itself would still turn data into links,
+    images, headings or LaTeX (``$…$``); this keeps it plain text.
+    """
+    if text is None:
+        return ""
+    out = []
+    for ch in str(text):
+        if ch in _MARKDOWN_SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("  \n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def markdown_link(url: str, label: str | None = None) -> str:
+    """A Markdown link for an http(s) URL, or the escaped text when it is anything else."""
+    from urllib.parse import quote
+
+    if not is_web_url(url):
+        return for_markdown(label or url)
+    target = quote(url, safe=":/?&=#%+@,;~!*'")  # encodes spaces, parentheses, brackets
+    return f"[{for_markdown(label or url)}]({target})"

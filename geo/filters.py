@@ -1,0 +1,214 @@
+"""Filters: what the user selected, parsed from URLs and widgets, turned into SQL.
+
+One :class:`Filters` value travels through the app: the sidebar builds it, the URL encodes
+it (:func:`to_query` / :func:`parse_query`), the CLI builds it from flags, and every store
+query takes it. Parsing never raises: bad values are dropped with a note the UI shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+
+from geo.schema import EVENT_TYPES
+
+MAX_VALUES = 50  # more values in one parameter than any real selection; stops URL abuse
+MAX_TEXT = 120
+
+_ALPHA3 = re.compile(r"^[A-Za-z]{3}$")
+_ADMIN1 = re.compile(r"^UA-\d{2}$", re.IGNORECASE)
+
+# Special origin token: events whose weapon origin is not known.
+UNKNOWN_ORIGIN = "unknown"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A selection of events. Empty tuples mean "no restriction"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    origins: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    oblasts: tuple[str, ...] = ()
+    q: str = ""
+
+    def with_dates(self, start: date | None, end: date | None) -> Filters:
+        return replace(self, date_from=start, date_to=end)
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+
+@dataclass(frozen=True)
+class View:
+    """Map view and selection carried in citable links (issue 4)."""
+
+    lat: float | None = None
+    lon: float | None = None
+    zoom: int | None = None
+    event: str = ""
+
+
+@dataclass
+class Parsed:
+    filters: Filters
+    view: View
+    notes: list[str] = field(default_factory=list)
+
+
+# URL parameter → Filters attribute, for the list-valued ones.
+_LIST_PARAMS = {
+    "origin": "origins",
+    "class": "classes",
+    "model": "models",
+    "type": "types",
+    "oblast": "oblasts",
+}
+
+
+def _values(params: Mapping[str, object], key: str) -> list[str]:
+    raw = params.get(key)
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    out: list[str] = []
+    for item in items:
+        # Accept both repeated keys and comma-joined values (people type those by hand).
+        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _parse_date(value: str, name: str, notes: list[str]) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        notes.append(f"Ignored {name}={_short(value)!r}: not a date (use YYYY-MM-DD).")
+        return None
+
+
+def _valid_item(key: str, value: str) -> str | None:
+    if len(value) > MAX_TEXT:
+        return None
+    if key == "origin":
+        if value.lower() == UNKNOWN_ORIGIN:
+            return UNKNOWN_ORIGIN
+        return value.upper() if _ALPHA3.match(value) else None
+    if key == "type":
+        return value.lower() if value.lower() in EVENT_TYPES else None
+    if key == "oblast":
+        return value.upper() if _ADMIN1.match(value) else None
+    return value
+
+
+def parse_query(params: Mapping[str, object]) -> Parsed:
+    """Read filters and view from URL query parameters, ignoring bad values with a note.
+
+    >>> p = parse_query({"origin": ["PRK", "xx1"], "from": "2023-12-01", "to": "nope"})
+    >>> p.filters.origins, p.filters.date_from.isoformat(), len(p.notes)
+    (('PRK',), '2023-12-01', 2)
+    """
+    notes: list[str] = []
+    kwargs: dict[str, object] = {}
+    for key, name in (("from", "date_from"), ("to", "date_to")):
+        values = _values(params, key)
+        if values:
+            kwargs[name] = _parse_date(values[-1], key, notes)
+    start, end = kwargs.get("date_from"), kwargs.get("date_to")
+    if isinstance(start, date) and isinstance(end, date) and start > end:
+        notes.append("Swapped from/to: the start date was after the end date.")
+        kwargs["date_from"], kwargs["date_to"] = end, start
+
+    for key, attr in _LIST_PARAMS.items():
+        accepted: list[str] = []
+        for value in _values(params, key):
+            item = _valid_item(key, value)
+            if item is None:
+                notes.append(f"Ignored {key}={_short(value)!r}: not a valid value.")
+            elif item not in accepted:
+                accepted.append(item)
+        if len(accepted) > MAX_VALUES:
+            notes.append(f"Kept the first {MAX_VALUES} values of {key}.")
+            accepted = accepted[:MAX_VALUES]
+        kwargs[attr] = tuple(accepted)
+
+    q_values = _values(params, "q")
+    q = " ".join(q_values).strip() if q_values else ""
+    if len(q) > MAX_TEXT:
+        notes.append(f"Shortened q to {MAX_TEXT} characters.")
+        q = q[:MAX_TEXT]
+    kwargs["q"] = q
+
+    view = _parse_view(params, notes)
+    return Parsed(Filters(**kwargs), view, notes)  # type: ignore[arg-type]
+
+
+def _parse_view(params: Mapping[str, object], notes: list[str]) -> View:
+    out: dict[str, object] = {}
+    for key, lo, hi, cast in (("lat", -90, 90, float), ("lon", -180, 180, float),
+                              ("zoom", 1, 18, int)):
+        values = _values(params, key)
+        if not values:
+            continue
+        try:
+            number = cast(values[-1])
+            if not lo <= number <= hi:
+                raise ValueError
+            out[key] = number
+        except ValueError:
+            notes.append(f"Ignored {key}={_short(values[-1])!r}: out of range or not a number.")
+    event = _values(params, "event")
+    if event:
+        if len(event[-1]) <= MAX_TEXT:
+            out["event"] = event[-1]
+        else:
+            notes.append("Ignored event: id too long.")
+    return View(**out)  # type: ignore[arg-type]
+
+
+def to_query(filters: Filters, view: View | None = None) -> dict[str, str | list[str]]:
+    """The URL parameters that reproduce ``filters`` (and ``view``); inverse of parse_query."""
+    out: dict[str, str | list[str]] = {}
+    if filters.date_from:
+        out["from"] = filters.date_from.isoformat()
+    if filters.date_to:
+        out["to"] = filters.date_to.isoformat()
+    for key, attr in _LIST_PARAMS.items():
+        values = list(getattr(filters, attr))
+        if values:
+            out[key] = values
+    if filters.q:
+        out["q"] = filters.q
+    if view is not None:
+        if view.lat is not None and view.lon is not None:
+            out["lat"], out["lon"] = f"{view.lat:.4f}", f"{view.lon:.4f}"
+        if view.zoom is not None:
+            out["zoom"] = str(view.zoom)
+        if view.event:
+            out["event"] = view.event
+    return out
+
+
+def describe(filters: Filters) -> str:
+    """A one-line human caption of the filters (for exports and headings)."""
+    parts: list[str] = []
+    if filters.date_from or filters.date_to:
+        start = filters.date_from.isoformat() if filters.date_from else "start"
+        end = filters.date_to.isoformat() if filters.date_to else "latest"
+        parts.append(f"{start} – {end}")
+    labels = {"origins": "origin", "classes": "class", "models": "model", "types": "type",
+              "oblasts": "oblast"}
+    for f in fields(filters):
+        if f.name in labels and getattr(filters, f.name):
+            parts.append(f"{labels[f.name]}: {', '.join(getattr(filters, f.name))}")
+    if filters.q:
+        parts.append(f'text: "{filters.q}"')
+    return "; ".join(parts) if parts else "all events"

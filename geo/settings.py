@@ -1,0 +1,131 @@
+"""Settings: declared once, each with a default, a help text and a validator.
+
+Values come from environment variables named ``SALVO_<NAME>`` (upper case). The README's
+configuration table is generated from :data:`SETTINGS` and a test checks it stays in sync.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+
+
+class SettingError(ValueError):
+    """A setting has a value that fails its validator."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any]
+
+    @property
+    def env(self) -> str:
+        return f"SALVO_{self.name.upper()}"
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or a positive whole number")
+    return value
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _tiles(text: str) -> str:
+    text = text.strip()
+    if text and text.lower() != "none" and not text.startswith("https://"):
+        raise ValueError("must be empty/none or an https:// tile URL template")
+    return "" if text.lower() == "none" else text
+
+
+def _text(text: str) -> str:
+    return text.strip()
+
+
+def _store_url(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValueError("must not be empty")
+    if "://" not in text:
+        # A bare path means a DuckDB file: the common case on a laptop.
+        return "duckdb:///" + str(Path(text).expanduser().resolve())
+    scheme = text.split("://", 1)[0]
+    if scheme not in ("duckdb", "postgresql", "postgres", "postgresql+psycopg"):
+        raise ValueError("scheme must be duckdb://, postgresql:// (or a file path)")
+    return text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", f"duckdb:///{ROOT / 'var' / 'salvo.duckdb'}",
+            "Where events live: a DuckDB file (`duckdb:///path` or a bare path) or "
+            "`postgresql://user@host:port/db` for team mode.", _store_url),
+    Setting("seed_bundled", True,
+            "Load the bundled `data/events.csv` into an empty store on first start.", _bool),
+    Setting("max_points", 2000,
+            "Most individual event symbols drawn on the map; above it the map aggregates.",
+            _positive_int),
+    Setting("map_tiles", "",
+            "Tile URL template for online use (empty = offline oblast basemap, no requests).",
+            _tiles),
+    Setting("map_tiles_attribution", "",
+            "Attribution shown with `map_tiles` (required by most tile providers).", _text),
+    Setting("upload_max_mb", 20, "Largest file the Import page accepts, in MB.", _positive_int),
+    Setting("upload_max_rows", 200_000, "Most rows the Import page reads from one file.",
+            _positive_int),
+    Setting("table_page_rows", 500, "Rows shown per page in the Events table.", _positive_int),
+    Setting("coordinate_decimals", 0,
+            "Round published coordinates to this many decimals (0 = no rounding). For public "
+            "instances.", _non_negative_int),
+    Setting("publication_delay_hours", 0,
+            "Hide events newer than this many hours (0 = show all). For public instances.",
+            _non_negative_int),
+    Setting("auth_roles", "",
+            "Team mode allow-list: `alice@x.org=admin,@x.org=viewer` (e-mail or @domain = role). "
+            "Empty = local single-user mode.", _text),
+)
+
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def get(name: str, env: Mapping[str, str] | None = None) -> Any:
+    """Return the value of setting ``name`` from ``env`` (default: ``os.environ``)."""
+    setting = SETTINGS_BY_NAME[name]
+    source = os.environ if env is None else env
+    raw = source.get(setting.env)
+    if raw is None:
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingError(f"{setting.env}={raw!r}: {exc}") from exc
+
+
+def describe() -> list[dict[str, str]]:
+    """Rows for the README/About configuration table."""
+    return [
+        {"variable": s.env, "default": str(s.default), "help": s.help} for s in SETTINGS
+    ]

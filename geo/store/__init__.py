@@ -1,0 +1,30 @@
+"""Event stores: an embedded DuckDB file by default, PostgreSQL + PostGIS for teams."""
+
+from __future__ import annotations
+
+from geo import settings
+from geo.store.base import BBox, Facets, Store, StoreError, UpsertResult
+
+__all__ = ["BBox", "Facets", "Store", "StoreError", "UpsertResult", "open_store"]
+
+
+def open_store(url: str | None = None, *, snapshot: bool = True) -> Store:
+    """Open the store at ``url`` (default: the ``SALVO_STORE`` setting).
+
+    ``duckdb:///path/file.duckdb`` or a bare path → embedded DuckDB file;
+    ``postgresql://…`` → PostgreSQL with PostGIS (team mode).
+    """
+    raw = url if url is not None else settings.get("store")
+    try:
+        resolved = settings.SETTINGS_BY_NAME["store"].parse(raw)
+    except ValueError as exc:
+        raise StoreError(f"store URL {raw!r}: {exc}") from exc
+    scheme, _, rest = resolved.partition("://")
+    if scheme == "duckdb":
+        from geo.store.duckdb import DuckDBStore
+
+        return DuckDBStore(rest[1:] if rest.startswith("/") and rest[1:2] == "/" else rest,
+                           snapshot=snapshot)
+    from geo.store.postgis import PostGISStore
+
+    return PostGISStore(resolved)

@@ -1,0 +1,330 @@
+"""What every store does, written once: SQL for filters, counts, timelines and map layers.
+
+A store holds the canonical events plus a few derived columns computed *in the database*
+when rows arrive (arrays for multi-valued fields, the origin group, how the event may be
+mapped). Every read takes a :class:`~geo.filters.Filters` and runs as SQL with bound
+parameters, so the app never pulls the whole table to filter it (issue 5). Dialects differ
+only in the handful of methods marked "dialect" below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from geo.filters import UNKNOWN_ORIGIN, Filters
+from geo.schema import COLUMNS, POINT_PRECISIONS
+
+# Columns the map needs for one symbol: no description, so point payloads stay small.
+POINT_COLUMNS = (
+    "event_id", "event_date", "latitude", "longitude", "geo_precision", "origin_group",
+    "weapon_model", "event_type", "location", "verification", "sources",
+)
+BINS = ("day", "week", "month")
+
+
+class StoreError(RuntimeError):
+    """The store could not be reached or used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What is in the store: used to fill the sidebar and to explain empty results."""
+
+    total: int
+    first: date | None
+    last: date | None
+    origins: dict[str, int]
+    classes: dict[str, int]
+    models: dict[str, int]
+    types: dict[str, int]
+    oblasts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class BBox:
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+def select_list(columns) -> str:
+    """Column list with dates as ISO text, the same in every dialect and every export."""
+    return ", ".join("CAST(event_date AS VARCHAR) AS event_date" if c == "event_date" else c
+                     for c in columns)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def grid_size(zoom: int) -> float:
+    """Grid cell edge in degrees of latitude for a Leaflet zoom level (≈ 40 px on screen)."""
+    return max(0.005, 360.0 / (2 ** max(zoom, 1)) / 256 * 40)
+
+
+def row_hashes(frame: pd.DataFrame) -> list[str]:
+    """A content hash per canonical row: re-importing an unchanged row is a no-op."""
+    out = []
+    for values in frame[list(COLUMNS)].itertuples(index=False, name=None):
+        text = "\x1f".join("" if _missing(v) else str(v) for v in values)
+        out.append(hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest())
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+class Store(ABC):
+    """An event store. Subclasses provide connections and the dialect hooks."""
+
+    url: str
+
+    # ---- dialect -----------------------------------------------------------------------
+    @abstractmethod
+    def _query(self, sql: str, params: list) -> pd.DataFrame:
+        """Run a read query with ``?`` placeholders and return a frame."""
+
+    @abstractmethod
+    def _overlap(self, column: str) -> str:
+        """SQL that is true when array ``column`` shares an item with a bound list."""
+
+    @abstractmethod
+    def _period(self, bin_: str) -> str:
+        """SQL for the start date of the day/week/month containing ``event_date``."""
+
+    @abstractmethod
+    def upsert(self, events: pd.DataFrame) -> UpsertResult:
+        """Insert or update canonical rows atomically, keyed by ``event_id``."""
+
+    @abstractmethod
+    def version(self) -> str:
+        """A token that changes whenever the stored events change (for cache keys)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    # ---- shared SQL --------------------------------------------------------------------
+    def where(self, f: Filters) -> tuple[str, list]:
+        """The WHERE clause (without the keyword) and parameters for ``f``."""
+        clauses = ["status = 'active'"]
+        params: list = []
+        if f.date_from:
+            clauses.append("event_date >= ?")
+            params.append(f.date_from)
+        if f.date_to:
+            clauses.append("event_date <= ?")
+            params.append(f.date_to)
+        if f.origins:
+            known = [o for o in f.origins if o != UNKNOWN_ORIGIN]
+            parts = []
+            if known:
+                parts.append(self._overlap("origins"))
+                params.append(known)
+            if UNKNOWN_ORIGIN in f.origins:
+                parts.append("weapon_origin = ''")
+            clauses.append("(" + " OR ".join(parts) + ")")
+        for attr, column in (("classes", "classes"), ("models", "models"),
+                             ("oblasts", "admin1s")):
+            values = list(getattr(f, attr))
+            if values:
+                clauses.append(self._overlap(column))
+                params.append(values)
+        if f.types:
+            clauses.append("event_type IN (" + ", ".join("?" for _ in f.types) + ")")
+            params.extend(f.types)
+        if f.q:
+            pattern = _like(f.q)
+            clauses.append(
+                "(description ILIKE ? ESCAPE '\\' OR location ILIKE ? ESCAPE '\\' "
+                "OR weapon_model ILIKE ? ESCAPE '\\' OR event_id = ?)"
+            )
+            params.extend([pattern, pattern, pattern, f.q])
+        return " AND ".join(clauses), params
+
+    def count(self, f: Filters) -> int:
+        where, params = self.where(f)
+        frame = self._query(f"SELECT count(*) AS n FROM events WHERE {where}", params)
+        return int(frame["n"].iloc[0])
+
+    def count_by_kind(self, f: Filters) -> dict[str, int]:
+        """How many matching events are points, oblast areas, or not mappable."""
+        where, params = self.where(f)
+        frame = self._query(
+            f"SELECT map_kind, count(*) AS n FROM events WHERE {where} GROUP BY map_kind",
+            params,
+        )
+        out = {"point": 0, "area": 0, "none": 0}
+        out.update({str(k): int(n) for k, n in zip(frame["map_kind"], frame["n"], strict=True)})
+        return out
+
+    def facets(self) -> Facets:
+        base = "FROM events WHERE status = 'active'"
+        head = self._query(
+            f"SELECT count(*) AS n, min(event_date) AS first, max(event_date) AS last {base}", []
+        )
+        total = int(head["n"].iloc[0])
+        first = head["first"].iloc[0] if total else None
+        last = head["last"].iloc[0] if total else None
+
+        def tally(expr: str) -> dict[str, int]:
+            frame = self._query(
+                f"SELECT v, count(*) AS n FROM (SELECT {expr} AS v {base}) t "
+                "WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY n DESC, v", []
+            )
+            return {str(v): int(n) for v, n in zip(frame["v"], frame["n"], strict=True)}
+
+        origins = tally(self._unnest("origins"))
+        unknown = self._query(f"SELECT count(*) AS n {base} AND weapon_origin = ''", [])
+        if int(unknown["n"].iloc[0]):
+            origins[UNKNOWN_ORIGIN] = int(unknown["n"].iloc[0])
+        return Facets(
+            total=total,
+            first=_as_date(first),
+            last=_as_date(last),
+            origins=origins,
+            classes=tally(self._unnest("classes")),
+            models=tally(self._unnest("models")),
+            types=tally("event_type"),
+            oblasts=tally(self._unnest("admin1s")),
+        )
+
+    def _unnest(self, column: str) -> str:
+        return f"unnest({column})"
+
+    def timeline(self, f: Filters, bin_: str = "week") -> pd.DataFrame:
+        """Counts per period and origin group: events, weapons launched and destroyed."""
+        if bin_ not in BINS:
+            raise ValueError(f"bin must be one of {BINS}")
+        where, params = self.where(f)
+        period = self._period(bin_)
+        return self._query(
+            f"SELECT {period} AS period, origin_group, count(*) AS events, "
+            "sum(launched) AS launched, sum(destroyed) AS destroyed, "
+            # Share destroyed only over reports that give both counts (unknown ≠ zero).
+            "sum(CASE WHEN destroyed IS NOT NULL THEN launched END) AS launched_known, "
+            "sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END) AS reports "
+            f"FROM events WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
+            params,
+        )
+
+    def _bbox_clause(self, bbox: BBox | None) -> tuple[str, list]:
+        if bbox is None:
+            return "", []
+        return (" AND latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",
+                [bbox.south, bbox.north, bbox.west, bbox.east])
+
+    def count_points(self, f: Filters, bbox: BBox | None = None) -> int:
+        where, params = self.where(f)
+        extra, extra_params = self._bbox_clause(bbox)
+        frame = self._query(
+            f"SELECT count(*) AS n FROM events WHERE {where} AND map_kind = 'point'{extra}",
+            params + extra_params,
+        )
+        return int(frame["n"].iloc[0])
+
+    def points(self, f: Filters, limit: int, bbox: BBox | None = None) -> pd.DataFrame:
+        """Point events (newest first), at most ``limit``: the map's symbol layer."""
+        where, params = self.where(f)
+        extra, extra_params = self._bbox_clause(bbox)
+        return self._query(
+            f"SELECT {select_list(POINT_COLUMNS)} FROM events "
+            f"WHERE {where} AND map_kind = 'point'{extra} "
+            "ORDER BY event_date DESC, event_id LIMIT ?",
+            params + extra_params + [int(limit)],
+        )
+
+    def grid(self, f: Filters, zoom: int, bbox: BBox | None = None) -> pd.DataFrame:
+        """Point events counted per grid cell and origin group (aggregated map layer).
+
+        Each event falls in exactly one cell, so the cell counts add up to the number of
+        matching point events in the box.
+        """
+        size = grid_size(zoom)
+        where, params = self.where(f)
+        extra, extra_params = self._bbox_clause(bbox)
+        return self._query(
+            "SELECT CAST(floor(latitude / ?) AS BIGINT) AS gy, "
+            "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, count(*) AS n "
+            f"FROM events WHERE {where} AND map_kind = 'point'{extra} "
+            "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            [size, size * 1.5] + params + extra_params,
+        )
+
+    def area_counts(self, f: Filters) -> pd.DataFrame:
+        """Oblast-level events per oblast (an event naming several oblasts counts in each)."""
+        where, params = self.where(f)
+        return self._query(
+            f"SELECT iso, count(*) AS n FROM (SELECT {self._unnest('admin1s')} AS iso "
+            f"FROM events WHERE {where} AND map_kind = 'area') t GROUP BY iso ORDER BY iso",
+            params,
+        )
+
+    def events(self, f: Filters, limit: int | None = None, offset: int = 0,
+               newest_first: bool = True) -> pd.DataFrame:
+        """Canonical rows matching ``f``; oldest first (stable) for exports."""
+        where, params = self.where(f)
+        order = "event_date DESC, event_id" if newest_first else "event_date, event_id"
+        sql = f"SELECT {select_list(COLUMNS)} FROM events WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = params + [int(limit), int(offset)]
+        return self._query(sql, params)
+
+    def get(self, event_id: str) -> dict | None:
+        frame = self._query(
+            f"SELECT {select_list(COLUMNS)}, status FROM events WHERE event_id = ?", [event_id]
+        )
+        if frame.empty:
+            return None
+        return {k: (None if _missing(v) else v) for k, v in frame.iloc[0].items()}
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or _missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def derived_sql(split: str, empty_list: str) -> str:
+    """SELECT list deriving store columns from a staging table of canonical text columns.
+
+    ``split`` formats a ';'-separated column into an array (dialect), ``empty_list`` is an
+    empty array literal. The map kind is decided here, once: only exact/settlement/district
+    events with coordinates are points; oblast-level ones are shaded areas; the rest appear
+    on the timeline only.
+    """
+    def arr(col: str) -> str:
+        return f"CASE WHEN {col} = '' THEN {empty_list} ELSE {split.format(col=col)} END"
+
+    points = ", ".join(f"'{p}'" for p in POINT_PRECISIONS)
+    return (
+        f"{arr('weapon_origin')} AS origins, {arr('weapon_class')} AS classes, "
+        f"{arr('weapon_model')} AS models, {arr('admin1')} AS admin1s, "
+        "CASE WHEN weapon_origin = '' THEN 'unknown' ELSE weapon_origin END AS origin_group, "
+        f"CASE WHEN latitude IS NOT NULL AND geo_precision IN ({points}) THEN 'point' "
+        "WHEN admin1 <> '' THEN 'area' ELSE 'none' END AS map_kind"
+    )

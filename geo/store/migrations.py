@@ -1,0 +1,87 @@
+"""Versioned schema migrations, one list per dialect, applied in order and recorded.
+
+Never edit a migration that has shipped: add a new one. The store records each applied
+version in ``schema_migrations`` inside the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    duckdb: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+
+_CANONICAL_COLUMNS = """
+    event_id {text} NOT NULL,
+    event_date DATE NOT NULL,
+    time_start {text} NOT NULL DEFAULT '',
+    time_end {text} NOT NULL DEFAULT '',
+    time_precision {text} NOT NULL,
+    event_type {text} NOT NULL,
+    country {text} NOT NULL DEFAULT '',
+    admin1 {text} NOT NULL DEFAULT '',
+    location {text} NOT NULL DEFAULT '',
+    latitude DOUBLE PRECISION,
+    longitude DOUBLE PRECISION,
+    geo_precision {text} NOT NULL,
+    weapon_model {text} NOT NULL DEFAULT '',
+    weapon_class {text} NOT NULL DEFAULT '',
+    weapon_origin {text} NOT NULL DEFAULT '',
+    origin_basis {text} NOT NULL,
+    launched INTEGER,
+    destroyed INTEGER,
+    hits INTEGER,
+    fatalities INTEGER,
+    injured INTEGER,
+    actor {text} NOT NULL DEFAULT '',
+    description {text} NOT NULL DEFAULT '',
+    sources {text} NOT NULL DEFAULT '',
+    source_dataset {text} NOT NULL DEFAULT '',
+    source_id {text} NOT NULL DEFAULT '',
+    verification {text} NOT NULL,
+    origins {text}[] NOT NULL,
+    classes {text}[] NOT NULL,
+    models {text}[] NOT NULL,
+    admin1s {text}[] NOT NULL,
+    origin_group {text} NOT NULL,
+    map_kind {text} NOT NULL,
+    row_hash {text} NOT NULL,
+    status {text} NOT NULL DEFAULT 'active',
+    imported_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "events table",
+        duckdb=(
+            # No PRIMARY KEY: DuckDB's ART index makes bulk upserts slow and memory-hungry;
+            # uniqueness of event_id is kept by the upsert (delete-then-insert in one txn).
+            "CREATE TABLE events (" + _CANONICAL_COLUMNS.format(text="VARCHAR") + ")",
+        ),
+        postgres=(
+            "CREATE EXTENSION IF NOT EXISTS postgis",
+            "CREATE TABLE events (" + _CANONICAL_COLUMNS.format(text="TEXT")
+            + ", PRIMARY KEY (event_id))",
+            "ALTER TABLE events ADD COLUMN geom geometry(Point, 4326) GENERATED ALWAYS AS "
+            "(CASE WHEN latitude IS NOT NULL AND longitude IS NOT NULL THEN "
+            "ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) END) STORED",
+            "CREATE INDEX events_geom_idx ON events USING GIST (geom)",
+            "CREATE INDEX events_date_idx ON events (event_date)",
+            "CREATE INDEX events_origins_idx ON events USING GIN (origins)",
+            "CREATE INDEX events_admin1s_idx ON events USING GIN (admin1s)",
+            "CREATE INDEX events_kind_idx ON events (map_kind, status)",
+        ),
+    ),
+)
+
+
+def pending(applied: set[int]) -> list[Migration]:
+    """Migrations not yet applied, in order."""
+    return [m for m in MIGRATIONS if m.version not in applied]

@@ -1,0 +1,30 @@
+"""Map: events by origin and precision over an offline oblast basemap."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from ui.detail import show_events
+from ui.legend import show_legend
+from ui.mapview import map_state, remember_map
+from ui.page import events_metric, page
+
+p = page("Map")
+st.title("Map")
+plan, base, layers, center, zoom = map_state(p.store, p.filters)
+events_metric(p, plan.total)
+
+left, right = st.columns([4, 1])
+with left:
+    returned = st_folium(
+        base, key="map", height=620, use_container_width=True, center=center, zoom=zoom,
+        feature_group_to_add=layers,
+        returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
+    )
+    for note in plan.notes:
+        st.caption(note)
+with right:
+    show_legend(plan)
+
+clicked = remember_map(returned, plan)
+if clicked:
+    show_events(p.store, clicked)

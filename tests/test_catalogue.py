@@ -1,0 +1,179 @@
+"""Weapon catalogue: every real Air Force model resolves; origins, ambiguity, aliases, inference."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from geo.catalogue import CATALOGUE_PATH, Catalogue, fold, load_catalogue
+from tests.conftest import AIRFORCE, CIR
+
+
+def _airforce_models() -> list[str]:
+    if not AIRFORCE.is_file():
+        return []
+    with open(AIRFORCE, encoding="utf-8", newline="") as handle:
+        return sorted({row["model"] for row in csv.DictReader(handle)})
+
+
+MODELS = _airforce_models()
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+def test_airforce_file_has_the_71_known_model_strings():
+    assert len(MODELS) == 71
+    assert {"Iskander-M/KN-23", "KN-23", "Молнія", "X-101/X-555 and Kalibr"} <= set(MODELS)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_airforce_model_resolves(cat, model):
+    res = cat.resolve(model)
+    assert res is not None, model
+    assert res.models and res.weapon_class
+    assert res.basis in ("catalogue", "ambiguous", "unknown")
+    assert all(re.fullmatch(r"[A-Z]{3}", o) for o in res.origins)
+    assert (res.basis == "unknown") == (not res.origins)
+
+
+def test_kn23_is_north_korean(cat):
+    for alias in ("KN-23", "KN23", "kn 23", "Hwasong-11"):
+        res = cat.resolve(alias)
+        assert res.origins == ("PRK",) and res.basis == "catalogue", alias
+        assert res.models == ("KN-23",)
+    assert cat.resolve("KN-24").models == ("KN-24",)  # a different missile
+
+
+def test_iskander_kn23_pair_is_ambiguous_never_guessed(cat):
+    res = cat.resolve("Iskander-M/KN-23")
+    assert res.origins == ("RUS", "PRK") and res.basis == "ambiguous"
+    combo = cat.resolve("X-101/X-555 and Kalibr and Iskander-M/KN-23")
+    assert combo.origins == ("RUS", "PRK") and combo.basis == "ambiguous"
+    assert combo.models == ("Kh-101/Kh-555", "Kalibr", "Iskander-M/KN-23")
+
+
+def test_slash_alternatives_with_different_origins_are_ambiguous(cat):
+    res = cat.resolve("Kalibr/KN-23")
+    assert res.models == ("Kalibr/KN-23",)
+    assert res.origins == ("RUS", "PRK") and res.basis == "ambiguous"
+
+
+def test_two_weapons_in_one_report_are_not_ambiguity(cat):
+    res = cat.resolve("Shahed-136/131 and Lancet")
+    assert res.origins == ("IRN", "RUS") and res.basis == "catalogue"
+    assert res.weapon_class == "loitering munition"
+    assert cat.resolve("Kalibr + Kh-101").models == ("Kalibr", "Kh-101")
+
+
+def test_shahed_origin_is_design_country_and_geran_is_the_same_entry(cat):
+    assert cat.resolve("Shahed-136/131").origins == ("IRN",)
+    geran, shahed = cat.resolve("Geran-2"), cat.resolve("Shahed-136")
+    assert geran == shahed and geran.origins == ("IRN",) and geran.basis == "catalogue"
+    assert cat.resolve("Герань-2") == shahed
+    assert "Alabuga" in cat.entry("Geran-2").notes
+    assert cat.resolve("Gerbera").origins == ("RUS",)
+
+
+def test_kh_x_and_cyrillic_kha_are_one_model(cat):
+    spellings = ("Kh-101", "X-101", "\u0425-101", "kh101", "Kh\u2011101", "KH-101")
+    results = {cat.resolve(s) for s in spellings}
+    assert len(results) == 1 and results.pop().models == ("Kh-101",)
+    assert cat.resolve("X-47 Kinzhal").models == ("Kh-47M2 Kinzhal",)
+    assert cat.resolve("С-300").models == ("S-300",)  # Cyrillic Es
+    assert fold("Тu-22К") == "tu-22k"  # lookalike Cyrillic inside a Latin word
+    assert fold("Молнія") == "молнія"  # a Cyrillic word stays Cyrillic
+
+
+def test_cyrillic_models(cat):
+    assert cat.resolve("Молнія").models == ("Molniya",)
+    assert cat.resolve("Молнія").origins == ("RUS",)
+    assert cat.resolve("Картограф").origins == ("RUS",)
+    assert cat.resolve("Привет-82").origins == ("RUS",)
+    feniks = cat.resolve("Фенікс")
+    assert feniks.origins == () and feniks.basis == "unknown"
+
+
+def test_generic_labels_have_no_origin(cat):
+    for label in ("Unknown UAV", "Unknown Missile", "Ballistic Missile", "Reconnaissance UAV",
+                  "Aerial Bomb"):
+        res = cat.resolve(label)
+        assert res.origins == () and res.basis == "unknown", label
+
+
+def test_gbu_is_russian_guided_bomb(cat):
+    res = cat.resolve("GBU")
+    assert res.models == ("KAB",) and res.origins == ("RUS",)
+    assert res.weapon_class == "guided bomb"
+
+
+def test_unknown_text_gives_none(cat):
+    for text in ("Foo-9", "", "   ", None, "Kalibr and Foo-9", "Kalibr/Foo"):
+        assert cat.resolve(text) is None, text
+
+
+def _cir_text(entry: str) -> str:
+    with open(CIR, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["entry"] == entry:
+                return " | ".join((row["arms/munition"], row["title"], row["brief description"]))
+    raise AssertionError(f"{entry} not in {CIR}")
+
+
+@pytest.mark.parametrize(("entry", "model"), [
+    ("UW3155", "Iskander-M"),   # "Reported Iskander ballistic missile strike on a mall … Kyiv"
+    ("UW6888", "Iskander-M"),   # "A Russian Iskander missile strike hitting 2 … MRLs"
+])
+def test_infer_on_real_cir_rows(cat, entry, model):
+    res = cat.infer(_cir_text(entry))
+    assert res is not None and res.models == (model,) and res.origins == ("RUS",)
+
+
+@pytest.mark.parametrize(("text", "models"), [
+    ("Video of a Russian missile strike (reportedly a Kh-59MK2) on a bridge in Zatoka.",
+     ("Kh-59MK2",)),
+    ("Kh-31P missile wreckage", ("Kh-31P",)),
+    ("Overnight 'Shahed' drones and Kalibr missiles hit Odesa", ("Shahed-136/131", "Kalibr")),
+    ("Iskender", ("Iskander-M",)),
+    ("Remains of a Tochka-U missile", ("Tochka-U",)),
+    ("Russian loitering munitions strike in Podil, Kyiv with ZALA KYB-UAV", ("KUB-BLA",)),
+    ("Debris of an Х-101 found near the village", ("Kh-101",)),
+])
+def test_infer_finds_mentions(cat, text, models):
+    assert cat.infer(text).models == models
+
+
+@pytest.mark.parametrize("text", [
+    "Shelling of Ukrainian S-300 system.",          # the S-300 is the target
+    "Bombing of Neptune Pool in Mariupol",         # a swimming pool, not the missile
+    "Ballistic missile strike on the city",        # generic: no model, no origin
+    "Russian military camp emptying",
+    "GBU-39 bomb",                                 # a US bomb: 'GBU' alone is exact-only
+    "",
+])
+def test_infer_returns_none_without_a_named_weapon(cat, text):
+    assert cat.infer(text) is None
+
+
+def test_catalogue_file_is_consistent(cat):
+    with open(CATALOGUE_PATH, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(cat.entries) == len(rows)
+    assert {"RUS", "IRN", "PRK"} <= set(cat.origins())
+    for row in rows:
+        assert row["origin_basis"] in ("catalogue", "ambiguous", "unknown"), row["model"]
+        assert cat.resolve(row["model"]).models == (row["model"],)
+    assert cat.entry("Iskander-M/KN-23").basis == "ambiguous"
+
+
+def test_alias_collision_is_refused(tmp_path):
+    bad = tmp_path / "w.csv"
+    bad.write_text("model,aliases,weapon_class,origin,origin_basis,notes\n"
+                   "A,X-1,cruise missile,RUS,catalogue,\nB,Kh-1,cruise missile,IRN,catalogue,\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="used by both"):
+        load_catalogue(bad)

@@ -1,0 +1,1 @@
+"""The Streamlit edge: page chrome, shared state, caching. Only pages and ui/ import streamlit."""

@@ -1,0 +1,33 @@
+"""The map legend, drawn by Streamlit next to the map (origin colours and precision rules)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.escape import for_html
+from geo.maps import MapPlan, legend_items
+
+
+def show_legend(plan: MapPlan) -> None:
+    rows = [
+        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+        f'background:{colour};margin-right:6px"></span>{for_html(label)}</div>'
+        for colour, label in legend_items(plan)
+    ]
+    st.markdown("**Weapon origin**")
+    st.html("".join(rows) or "<div>No mapped events</div>")
+    st.markdown("**Precision**")
+    st.html(
+        '<div>● small solid dot: exact point</div>'
+        '<div>◯ ring: settlement centre</div>'
+        '<div>◌ large dashed circle: district centre</div>'
+        '<div><span style="background:#e6550d;opacity:.6">&nbsp;&nbsp;&nbsp;</span> '
+        'shaded oblast: located only to the oblast</div>'
+        '<div><span style="background:#7a0177;opacity:.6">&nbsp;&nbsp;&nbsp;</span> '
+        'square: aggregated events</div>'
+    )
+    kinds = plan.kinds
+    st.caption(
+        f"On the map: {kinds['point']:,} point events, {kinds['area']:,} oblast-level. "
+        f"Timeline only (region/country precision): {kinds['none']:,}."
+    )

@@ -1,0 +1,46 @@
+"""Page chrome shared by every page: config, access check, navigation, filters, URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from geo.assets import ensure_static
+from geo.filters import Filters
+from geo.store import Facets, Store
+from ui.access import require_access
+from ui.state import get_facets, get_store, navigation, sidebar_filters, write_url
+
+
+@dataclass
+class Page:
+    store: Store
+    facets: Facets
+    filters: Filters
+    role: str
+
+
+@st.cache_resource(show_spinner=False)
+def _static_ready() -> bool:
+    ensure_static()
+    return True
+
+
+def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> Page:
+    """Start a page: the access check comes before anything shows data."""
+    st.set_page_config(page_title=f"{title} · Salvo", layout="wide")
+    role = require_access(minimum_role)
+    _static_ready()
+    store = get_store()
+    facets = get_facets(store)
+    nav_box = st.sidebar.container()
+    chosen = sidebar_filters(facets) if filters else Filters()
+    navigation(chosen, nav_box)
+    write_url(chosen)
+    return Page(store, facets, chosen, role)
+
+
+def events_metric(page: Page, count: int) -> None:
+    """The figure every map/timeline view shows: events matching the filters."""
+    st.metric("Events", f"{count:,}", help=f"of {page.facets.total:,} in the store")

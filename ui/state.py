@@ -1,0 +1,176 @@
+"""Shared page state: the store, cached facts, the sidebar filters and the URL.
+
+Filters live in ``st.session_state["filters"]`` (a frozen :class:`~geo.filters.Filters`),
+so they survive page switches; widgets are re-initialised from it on each page. The URL is
+rewritten from it on every run, and our own navigation links carry it, so a copied URL
+reopens the same view (Streamlit's built-in sidebar navigation would drop the query string).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from geo import settings
+from geo.escape import for_markdown
+from geo.filters import Filters, View, parse_query, to_query
+from geo.oblasts import OBLASTS
+from geo.origins import origin_label
+from geo.schema import EVENT_TYPES
+from geo.store import Facets, Store, open_store
+
+PAGES = (
+    ("app.py", "Overview"),
+    ("pages/1_Map.py", "Map"),
+    ("pages/2_Timeline.py", "Timeline"),
+    ("pages/3_Events.py", "Events"),
+    ("pages/4_Import.py", "Import"),
+    ("pages/5_About.py", "About"),
+)
+_WIDGETS = {
+    "origins": "w_origins", "classes": "w_classes", "models": "w_models",
+    "types": "w_types", "oblasts": "w_oblasts",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str) -> Store:
+    store = open_store(url)
+    if settings.get("seed_bundled"):
+        _seed(store)
+    return store
+
+
+def _seed(store: Store) -> None:
+    from geo.importers import read_events
+
+    result = read_events(str(settings.DATA_DIR / "events.csv"), "canonical")
+    store.upsert(result.events)
+
+
+def get_store() -> Store:
+    """The store named by SALVO_STORE (one shared, thread-safe object per URL)."""
+    return _open(settings.get("store"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _facets(url: str, version: str) -> Facets:
+    return _open(url).facets()
+
+
+def get_facets(store: Store) -> Facets:
+    """What the store holds, recomputed only when the data changes."""
+    return _facets(store.url, store.version())
+
+
+def _query_dict() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {key: qp.get_all(key) for key in qp.keys()}
+
+
+def _init_from_url() -> None:
+    ss = st.session_state
+    if "filters" in ss:
+        return
+    parsed = parse_query(_query_dict())
+    ss["filters"] = parsed.filters
+    ss["view"] = parsed.view
+    ss["url_notes"] = parsed.notes
+
+
+def current_view() -> View:
+    return st.session_state.get("view", View())
+
+
+def set_view(view: View) -> None:
+    st.session_state["view"] = view
+
+
+def request_dates(start: date, end: date) -> None:
+    """Ask the next run to set the date filter (widgets can't change after they render)."""
+    st.session_state["pending_dates"] = (start, end)
+
+
+def _options(counts: dict[str, int], chosen: tuple[str, ...]) -> list[str]:
+    return list(counts) + [c for c in chosen if c not in counts]
+
+
+def sidebar_filters(facets: Facets) -> Filters:
+    """Render the shared filter widgets and return the resulting filters."""
+    _init_from_url()
+    ss = st.session_state
+    current: Filters = ss["filters"]
+    first, last = facets.first or date(2022, 2, 24), facets.last or date.today()
+    if "pending_dates" in ss:
+        ss["w_dates"] = ss.pop("pending_dates")
+    if "w_dates" not in ss:
+        ss["w_dates"] = (current.date_from or first, current.date_to or last)
+    for attr, key in _WIDGETS.items():
+        if key not in ss:
+            ss[key] = list(getattr(current, attr))
+    if "w_q" not in ss:
+        ss["w_q"] = current.q
+
+    bar = st.sidebar
+    bar.header("Filters")
+    picked = ss["w_dates"]
+    low = min([first, *[d for d in picked if d]])
+    high = max([last, *[d for d in picked if d]])
+    dates = bar.date_input("Dates", key="w_dates", min_value=low, max_value=high,
+                           format="YYYY-MM-DD", help="Kyiv local date of the event")
+    origins = bar.multiselect(
+        "Weapon origin", _options(facets.origins, tuple(ss["w_origins"])), key="w_origins",
+        format_func=lambda o: f"{origin_label(o)} · {facets.origins.get(o, 0):,}",
+        help="Country that designed or supplied the weapon — not who fired it. An event "
+             "with an ambiguous origin (e.g. Iskander-M/KN-23) matches each of its origins.")
+    classes = bar.multiselect("Weapon class", _options(facets.classes, tuple(ss["w_classes"])),
+                              key="w_classes")
+    models = bar.multiselect("Weapon model", _options(facets.models, tuple(ss["w_models"])),
+                             key="w_models")
+    types = bar.multiselect("Event type", list(EVENT_TYPES), key="w_types")
+    oblasts = bar.multiselect(
+        "Oblast", _options(dict.fromkeys(OBLASTS, 0), tuple(ss["w_oblasts"])), key="w_oblasts",
+        format_func=lambda c: f"{OBLASTS.get(c, c)} ({c})")
+    q = bar.text_input("Text search", key="w_q", max_chars=120,
+                       help="Searches description, place and weapon model")
+    if bar.button("Reset filters", width="stretch"):
+        for key in (*_WIDGETS.values(), "w_dates", "w_q"):
+            ss.pop(key, None)
+        ss["filters"] = Filters()
+        st.rerun()
+
+    start, end = (dates[0], dates[1]) if isinstance(dates, (list, tuple)) and len(dates) == 2 \
+        else (current.date_from, current.date_to)
+    filters = Filters(
+        date_from=None if start == first else start,
+        date_to=None if end == last else end,
+        origins=tuple(origins), classes=tuple(classes), models=tuple(models),
+        types=tuple(types), oblasts=tuple(oblasts), q=(q or "").strip(),
+    )
+    # Keep explicit dates from a link even when they equal the data's extent today:
+    # a citable link must not silently widen when newer data arrives.
+    if current.date_from and start == current.date_from:
+        filters = replace(filters, date_from=start)
+    if current.date_to and end == current.date_to:
+        filters = replace(filters, date_to=end)
+    ss["filters"] = filters
+    for note in ss.get("url_notes", []):
+        bar.warning(for_markdown(note))
+    return filters
+
+
+def write_url(filters: Filters, view: View | None = None) -> None:
+    """Mirror the state into the address bar (only when it changed, to avoid churn)."""
+    wanted = to_query(filters, view if view is not None else current_view())
+    if _query_dict() != {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}:
+        st.query_params.from_dict(wanted)
+
+
+def navigation(filters: Filters, box) -> None:
+    """Our own page links, carrying the filters in the query string."""
+    query = to_query(filters)
+    box.markdown("### Salvo")
+    for path, label in PAGES:
+        box.page_link(path, label=label, query_params=query)
