@@ -159,6 +159,16 @@ def test_infer_returns_none_without_a_named_weapon(cat, text):
     assert cat.infer(text) is None
 
 
+def test_agrees_with_the_kaggle_lookup_table(cat):
+    lookup = AIRFORCE.parent / "missiles_and_uav.csv"
+    iso = {"russia": "RUS", "iran": "IRN", "": ""}
+    with open(lookup, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 37
+    for row in rows:
+        assert ";".join(cat.resolve(row["model"]).origins) == iso[row["national_origin"]], row
+
+
 def test_catalogue_file_is_consistent(cat):
     with open(CATALOGUE_PATH, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
