@@ -33,8 +33,12 @@ def choose_bin(first: date | None, last: date | None) -> str:
     return "month"
 
 
-def shape(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Chart-ready rows: period, origin label/colour, value; zero-report rows dropped."""
+_STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
+         "month": pd.DateOffset(months=1)}
+
+
+def shape(frame: pd.DataFrame, measure: str, bin_: str = "week") -> pd.DataFrame:
+    """Chart-ready rows: period start/end, origin label, value; zero-report rows dropped."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
     out = frame.copy()
@@ -48,23 +52,26 @@ def shape(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
         out = out[out["launched_known"].fillna(0) > 0]
         out["value"] = (out["destroyed"].fillna(0) / out["launched_known"]).astype(float)
     out["origin"] = out["origin_group"].map(origin_label)
-    return out[["period", "origin_group", "origin", "value"]].reset_index(drop=True)
+    # Bars span their whole period (x to x2), so a week reads as a week at any zoom.
+    out["period_end"] = out["period"] + _STEP[bin_]
+    return out[["period", "period_end", "origin_group", "origin", "value"]].reset_index(
+        drop=True)
 
 
 def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week",
                 *, height: int = 320, brush: bool = True, title: str | None = None) -> alt.Chart:
     """Stacked bars (events, launched) or lines (share destroyed) by origin group."""
-    data = shape(frame, measure)
+    data = shape(frame, measure, bin_)
     groups = sort_groups(data["origin_group"]) if not data.empty else []
     domain = [origin_label(g) for g in groups]
     colours = [origin_colour(g) for g in groups]
     colour = alt.Color("origin:N", title="Weapon origin",
                        scale=alt.Scale(domain=domain, range=colours),
                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=260))
-    time_unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[bin_]
-    x = alt.X(f"{time_unit}(period):T", title=f"{bin_.capitalize()} starting",
+    x = alt.X("period:T", title=f"{bin_.capitalize()} starting",
               axis=alt.Axis(labelOverlap=True))
-    tooltip = [alt.Tooltip(f"{time_unit}(period):T", title=bin_.capitalize()),
+    tooltip = [alt.Tooltip("period:T", title=f"{bin_.capitalize()} starting",
+                           format="%Y-%m-%d"),
                alt.Tooltip("origin:N", title="Origin"),
                alt.Tooltip("value:Q", title=MEASURES[measure],
                            format=".0%" if measure == "destroyed_share" else ",.0f")]
@@ -75,8 +82,9 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
                          scale=alt.Scale(domain=[0, 1])),
             color=colour, tooltip=tooltip)
     else:
-        chart = base.mark_bar().encode(
-            x=x, y=alt.Y("sum(value):Q", title=MEASURES[measure], stack="zero"),
+        chart = base.mark_bar(stroke="white", strokeWidth=0.3).encode(
+            x=x, x2="period_end:T",
+            y=alt.Y("sum(value):Q", title=MEASURES[measure], stack="zero"),
             color=colour, order=alt.Order("origin:N"), tooltip=tooltip)
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))

@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -112,6 +113,7 @@ def _items(text: str) -> list[str]:
     return [part.strip() for part in _AND.split(text.strip()) if part.strip()]
 
 
+@lru_cache(maxsize=4096)
 def _literal(text: str) -> object:
     """A Python-repr cell (``NaN`` allowed) → value; '' → None; unparsable → ValueError."""
     if not text.strip():
@@ -148,10 +150,10 @@ def _mapping(value: object) -> str:
 
 class _Row:
     def __init__(self, header: list[str], cells: list[str]):
-        self.cells = dict(zip(header, cells, strict=True))
+        self.cells = {h: c.strip() for h, c in zip(header, cells, strict=True)}
 
     def __getitem__(self, name: str) -> str:
-        return (self.cells.get(name) or "").strip()
+        return self.cells.get(name, "")
 
 
 def _locate(row: _Row, out: Collector) -> dict[str, object]:
@@ -169,7 +171,7 @@ def _locate(row: _Row, out: Collector) -> dict[str, object]:
     if worst in (1, 2):
         refined = _affected_oblasts(row, out)
         if refined:
-            codes, worst = refined, 0
+            codes, worst = codes + refined, 0
             out.note("admin1_from_affected_region")
     kinds = {kind for _, kind, _ in placed}
     country = "RUS" if kinds == {"foreign"} else "UKR"
@@ -237,6 +239,7 @@ def _describe(row: _Row, out: Collector) -> str:
 def read(path: Path, name: str) -> ImportResult:
     table = read_csv(path, name)
     catalogue = load_catalogue()
+    resolve = lru_cache(maxsize=None)(catalogue.resolve)
     out = Collector("airforce", str(path))
     reject_ragged(out, table)
     for line, cells in table.rows:
@@ -261,7 +264,7 @@ def read(path: Path, name: str) -> ImportResult:
                      for d, t in (times["time_start"], times["time_end"])]
         digest = stable_hash(*key_times, row["model"], " ".join(row["target"].split()),
                              " ".join(row["launch_place"].split()), row["source"])
-        resolution = catalogue.resolve(row["model"]) if row["model"] else None
+        resolution = resolve(row["model"]) if row["model"] else None
         if resolution is None:
             out.unresolved[f"model: {row['model']}"] += 1
             out.note("model_unresolved" if row["model"] else "model_missing")

@@ -235,7 +235,7 @@ def read(path: Path, name: str) -> ImportResult:
         if weapon is not None:
             basis = "ambiguous" if weapon.basis == "ambiguous" else (
                 "inferred" if weapon.origins else "unknown")
-            out.note(f"weapon_inferred_{basis}")
+            out.note(f"weapon_{basis}")
         brief = cells["brief description"]
         description = title if not brief or brief.casefold() in title.casefold() else (
             f"{title}. {brief}" if title and title.casefold() not in brief.casefold() else brief)
