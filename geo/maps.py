@@ -24,7 +24,7 @@ from geo.escape import for_map, link_html, safe_links
 from geo.filters import Filters
 from geo.origins import origin_colour, origin_label, sort_groups
 from geo.settings import DATA_DIR
-from geo.store.base import BBox, Store, grid_size
+from geo.store.base import BBox, Store
 
 UKRAINE_CENTER = (48.6, 31.3)
 UKRAINE_ZOOM = 6
@@ -44,6 +44,13 @@ PRECISION_TEXT = {
     "country": "country only",
     "unknown": "unknown",
 }
+
+
+_MAP_CSS = (
+    "<style>.salvo-count-icon{background:none;border:none}"
+    ".salvo-count{font:600 11px/16px sans-serif;color:#fff;text-align:center;"
+    "text-shadow:0 0 3px #000,0 0 2px #000;pointer-events:none}</style>"
+)
 
 
 @dataclass
@@ -92,8 +99,8 @@ def plan_map(store: Store, filters: Filters, *, max_points: int, zoom: int | Non
     grid = store.grid(filters, zoom, view)
     plan = MapPlan("grid", empty, grid, areas, kinds, zoom)
     plan.notes.append(
-        f"{in_view:,} events in view: aggregated into squares (over {max_points:,} "
-        "individual symbols). Zoom in to see single events."
+        f"{in_view:,} events in view: aggregated into numbered circles (over "
+        f"{max_points:,} individual symbols). Zoom in to see single events."
     )
     return plan
 
@@ -117,6 +124,7 @@ def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAIN
         # Instance attributes: st_folium and get_root().render() both read these.
         fmap.default_js = list(JS_LINKS)
         fmap.default_css = list(CSS_LINKS)
+    fmap.get_root().header.add_child(folium.Element(_MAP_CSS))
     if tiles:
         folium.TileLayer(tiles=tiles, attr=for_map(attribution or "map tiles"),
                          name="tiles").add_to(fmap)
@@ -190,37 +198,61 @@ def points_layer(points: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
+def aggregate_cells(grid: pd.DataFrame) -> pd.DataFrame:
+    """One row per grid cell: total, dominant origin, breakdown text, mean position."""
+    rows = []
+    for (gy, gx), part in grid.groupby(["gy", "gx"], sort=True):
+        n = int(part["n"].sum())
+        ordered = part.sort_values(["n", "origin_group"], ascending=[False, True])
+        rows.append({
+            "gy": gy, "gx": gx, "n": n,
+            "lat": float((part["lat"] * part["n"]).sum() / n),
+            "lon": float((part["lon"] * part["n"]).sum() / n),
+            "dominant": str(ordered["origin_group"].iloc[0]),
+            "breakdown": ", ".join(f"{origin_label(str(o))}: {int(c):,}" for o, c in
+                                   zip(ordered["origin_group"], ordered["n"], strict=True)),
+        })
+    return pd.DataFrame(rows)
+
+
 def grid_layer(grid: pd.DataFrame, zoom: int) -> folium.FeatureGroup:
-    """Aggregated squares: fill by count, tooltip with the count per origin."""
+    """Aggregated events: one circle per grid cell at the events' mean position, sized by
+    count, coloured by the most common origin, with the count written on it."""
     group = folium.FeatureGroup(name="aggregated events")
     if grid.empty:
         return group
-    size = grid_size(zoom)
-    cells = grid.groupby(["gy", "gx"], sort=True)
-    top = max(int(rows["n"].sum()) for _, rows in cells)
+    cells = aggregate_cells(grid)
+    top = int(cells["n"].max())
     features = []
-    for i, ((gy, gx), rows) in enumerate(cells):
-        n = int(rows["n"].sum())
-        south, west = gy * size, gx * size * 1.5
-        north, east = south + size, west + size * 1.5
-        breakdown = ", ".join(
-            f"{origin_label(str(o))}: {int(c):,}"
-            for o, c in sorted(zip(rows["origin_group"], rows["n"], strict=True),
-                               key=lambda item: -item[1])
-        )
+    for i, cell in enumerate(cells.itertuples(index=False)):
         features.append({
             "type": "Feature", "id": f"g{i}",
-            "geometry": {"type": "Polygon", "coordinates": [[
-                [west, south], [east, south], [east, north], [west, north], [west, south]]]},
-            "properties": {"t": for_map(f"{n:,} events (aggregated) — {breakdown}"),
-                           "s": round(0.15 + 0.7 * (n / top) ** 0.5, 3)},
+            "geometry": {"type": "Point", "coordinates": [round(cell.lon, 5),
+                                                          round(cell.lat, 5)]},
+            "properties": {
+                "t": for_map(f"{cell.n:,} events here (aggregated) — {cell.breakdown}"),
+                "r": round(7 + 17 * (cell.n / top) ** 0.5, 1),
+                "c": origin_colour(cell.dominant),
+            },
         })
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        style_function=lambda f: {"fillColor": "#7a0177", "color": "#7a0177", "weight": 0.5,
-                                  "fillOpacity": f["properties"]["s"]},
+        marker=folium.CircleMarker(radius=8, weight=1.5, color="#ffffff", fill=True,
+                                   fill_opacity=0.75),
+        style_function=lambda f: {"radius": f["properties"]["r"],
+                                  "fillColor": f["properties"]["c"]},
         tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
     ).add_to(group)
+    # Counts written on the largest circles (bounded: the payload must not grow with N).
+    for cell in cells.nlargest(150, "n").itertuples(index=False):
+        label = f"{cell.n:,}" if cell.n < 10_000 else f"{cell.n / 1000:.0f}k"
+        folium.Marker(
+            [round(cell.lat, 5), round(cell.lon, 5)],
+            icon=folium.DivIcon(html=f'<div class="salvo-count">{for_map(label)}</div>',
+                                icon_size=(40, 16), icon_anchor=(20, 8),
+                                class_name="salvo-count-icon"),
+            interactive=False,
+        ).add_to(group)
     return group
 
 
@@ -241,7 +273,7 @@ def area_layer(areas: pd.DataFrame) -> folium.FeatureGroup:
         feature["properties"] = {
             "t": for_map(f"{feature['properties'].get('name', iso)}: {n:,} event(s) located "
                          "only to this oblast"),
-            "s": round(0.2 + 0.5 * (n / top) ** 0.5, 3),
+            "s": round(0.08 + 0.4 * (n / top) ** 0.5, 3),
         }
         features.append(feature)
     folium.GeoJson(

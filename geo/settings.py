@@ -66,6 +66,22 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _roles(text: str) -> str:
+    from geo.auth import parse_roles
+
+    parse_roles(text)  # raises ValueError naming the bad entry
+    return text.strip()
+
+
+def _role(text: str) -> str:
+    from geo.auth import ROLES
+
+    role = text.strip().lower()
+    if role not in ROLES:
+        raise ValueError(f"must be one of {', '.join(ROLES)}")
+    return role
+
+
 def _store_url(text: str) -> str:
     text = text.strip()
     if not text:
@@ -104,8 +120,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Hide events newer than this many hours (0 = show all). For public instances.",
             _non_negative_int),
     Setting("auth_roles", "",
-            "Team mode allow-list: `alice@x.org=admin,@x.org=viewer` (e-mail or @domain = role). "
-            "Empty = local single-user mode.", _text),
+            "Team mode allow-list: `alice@x.org=admin,@x.org=viewer` (e-mail or @domain = "
+            "viewer/editor/admin; an exact e-mail beats its domain). Needs the `[auth]` secrets. "
+            "Empty = no sign-in (see `open_role`).", _roles),
+    Setting("open_role", "admin",
+            "Role everyone gets when `auth_roles` is empty (no sign-in): `admin` for the person "
+            "at the keyboard (local use), `viewer` for a public read-only instance.", _role),
 )
 
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -19,7 +19,7 @@ CIR = SHARED / "eyes-on-russia-cir" / "events.csv"
 
 def pytest_sessionstart(session):
     if not SHARED.is_dir():
-        raise pytest.UsageError(f"shared test data not found at {SHARED} (expected beside the repo)")
+        raise pytest.UsageError(f"shared test data not found at {SHARED} (beside the repo)")
 
 
 def make_events(rows: list[dict]) -> pd.DataFrame:

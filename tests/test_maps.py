@@ -41,7 +41,7 @@ def test_switches_to_grid_above_max_points_and_counts_all(store):
     assert plan.mode == "grid"
     assert int(plan.grid["n"].sum()) == 500
     assert "aggregated" in " ".join(plan.notes)
-    assert "events (aggregated)" in render(plan)
+    assert "events here (aggregated)" in render(plan)
 
 
 def test_zoomed_in_view_with_few_points_shows_points_again(store):

@@ -1,47 +1,114 @@
-"""Who may see what. Called first by every page *and* the entrypoint.
+"""Who may see what. Called first by every page *and* the entrypoint (through ui.page.page()).
 
 With a ``pages/`` folder, Streamlit can run a page without running ``app.py`` first (deep
 links, first request after a restart), so a check in ``app.py`` alone protects nothing.
+
+Two modes, never mixed:
+- **open** (``SALVO_AUTH_ROLES`` empty): no sign-in; everyone gets ``SALVO_OPEN_ROLE``
+  (``admin`` = the person at the keyboard; ``viewer`` for a public read-only instance);
+- **team** (``SALVO_AUTH_ROLES`` set): ``st.login`` against the ``[auth]`` provider in
+  ``.streamlit/secrets.toml``, then our allow-list decides the role (geo.auth).
+Any inconsistency between the two (team mode without usable ``[auth]`` secrets, ``[auth]``
+secrets without an allow-list, an invalid setting) shows a configuration error and no data:
+it never falls back to open access.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from typing import Any
+
 import streamlit as st
 
-from geo import settings
+from geo import auth, settings
+from geo.escape import for_markdown
+from geo.settings import SettingError
 
-ROLES = ("viewer", "editor", "admin")
+_LOG = logging.getLogger("salvo.access")
+_ROLES_ENV = settings.SETTINGS_BY_NAME["auth_roles"].env
 
 
 def team_mode() -> bool:
-    return bool(settings.get("auth_roles"))
+    """Team mode = the allow-list variable is set (even if invalid: then nobody gets in)."""
+    return bool(os.environ.get(_ROLES_ENV, "").strip())
+
+
+def _auth_secrets() -> dict[str, Any] | None:
+    """The ``[auth]`` secrets section, or None when there is none (or it can't be read)."""
+    try:
+        section = st.secrets.get("auth")  # read through st. so AppTest's at.secrets applies
+    except FileNotFoundError:  # no secrets.toml anywhere
+        return None
+    except Exception:  # unreadable TOML: report, and treat as missing (fail closed)
+        _LOG.exception("cannot read the [auth] secrets")
+        return None
+    return section.to_dict() if hasattr(section, "to_dict") else section
+
+
+def _stop(title: str, message: str, details: list[str] | tuple[str, ...] = ()) -> None:
+    st.title(title)
+    st.error(message)
+    for line in details:  # our own fixed texts (key names only, never secret values)
+        st.markdown(f"- {line}")
+    st.stop()
+
+
+def _setting(name: str) -> Any:
+    try:
+        return settings.get(name)
+    except SettingError as exc:  # the value may name team members: log it, don't show it
+        _LOG.error("%s", exc)
+        env = settings.SETTINGS_BY_NAME[name].env
+        _stop("Salvo is not configured correctly",
+              f"{env} is not valid, so nobody can be let in. The server log says why.")
+
+
+def _open_access() -> str:
+    if _auth_secrets():
+        _stop("Salvo is not configured correctly",
+              f"Sign-in is configured ([auth] in the secrets) but {_ROLES_ENV} is empty, so "
+              "nobody could be checked. Set the allow-list, or remove the [auth] section.")
+    role = _setting("open_role")
+    if role == "admin":
+        st.sidebar.caption("Local single-user mode: no sign-in configured.")
+    else:
+        st.sidebar.caption(f"Open instance without sign-in: everyone is a {role}.")
+    return role
+
+
+def _team_access() -> str:
+    roles_text = _setting("auth_roles")
+    problems = auth.auth_config_problems(_auth_secrets())
+    if problems:
+        _LOG.error("team mode without usable [auth] secrets: %s", "; ".join(problems))
+        _stop("Salvo is not configured correctly",
+              f"Team mode is on ({_ROLES_ENV} is set) but sign-in is not configured, so "
+              "nobody can be let in. An administrator must fix .streamlit/secrets.toml "
+              "(see docs/team-deployment.md):", problems)
+    user = st.user.to_dict()
+    if user.get("is_logged_in") is not True:
+        st.title("Salvo")
+        st.info("Sign in with your team account to see the dashboard.")
+        st.button("Sign in", on_click=st.login, type="primary", key="access_sign_in")
+        st.stop()
+    role = auth.authorise(user, roles_text)
+    if role is None:
+        st.title("Salvo")
+        st.error("Your account is not on this team's access list (or its e-mail address is "
+                 "not verified). Ask an admin to add you.")
+        st.button("Sign out", on_click=st.logout, key="access_sign_out")
+        st.stop()
+    name, email = for_markdown(user.get("name")), for_markdown(user.get("email"))
+    st.sidebar.caption(f"Signed in as **{name or email}** ({email}) · {role}")
+    st.sidebar.button("Sign out", on_click=st.logout, key="access_sidebar_sign_out")
+    return role
 
 
 def require_access(minimum: str = "viewer") -> str:
-    """Stop the page unless the visitor has at least ``minimum``; returns their role.
-
-    Local single-user mode (no allow-list configured) grants ``admin`` to the person at
-    the keyboard and says so in the sidebar.
-    """
-    if not team_mode():
-        st.sidebar.caption("Local single-user mode: no sign-in configured.")
-        return "admin"
-    from geo.auth import role_for
-
-    user = st.user
-    if not getattr(user, "is_logged_in", False):
-        st.title("Salvo")
-        st.info("Sign in with your team account to see the dashboard.")
-        st.button("Sign in", on_click=st.login, type="primary")
-        st.stop()
-    role = role_for(getattr(user, "email", None), settings.get("auth_roles"))
-    if role is None:
-        st.error("Your account is not on this team's access list. Ask an admin to add you.")
-        st.button("Sign out", on_click=st.logout)
-        st.stop()
-    if ROLES.index(role) < ROLES.index(minimum):
-        st.error(f"This page needs the {minimum} role; you are a {role}.")
-        st.stop()
-    st.sidebar.caption(f"Signed in as {user.email} · {role}")
-    st.sidebar.button("Sign out", on_click=st.logout)
+    """Stop the page unless the visitor has at least ``minimum``; returns their role."""
+    role = _team_access() if team_mode() else _open_access()
+    if not auth.at_least(role, minimum):
+        _stop("Not available to you",
+              f"This page needs the {minimum} role; your role is {role}.")
     return role

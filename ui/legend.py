@@ -23,8 +23,8 @@ def show_legend(plan: MapPlan) -> None:
         '<div>◌ large dashed circle: district centre</div>'
         '<div><span style="background:#e6550d;opacity:.6">&nbsp;&nbsp;&nbsp;</span> '
         'shaded oblast: located only to the oblast</div>'
-        '<div><span style="background:#7a0177;opacity:.6">&nbsp;&nbsp;&nbsp;</span> '
-        'square: aggregated events</div>'
+        '<div>⓷ numbered circle: aggregated events — size = count, colour = the most '
+        'common origin among them</div>'
     )
     kinds = plan.kinds
     st.caption(

@@ -86,6 +86,8 @@ def current_view() -> View:
 
 def set_view(view: View) -> None:
     st.session_state["view"] = view
+    # The page wrote the URL before the map/table reported the new view: update it now.
+    write_url(st.session_state.get("filters", Filters()), view)
 
 
 def request_dates(start: date, end: date) -> None:
@@ -103,6 +105,11 @@ def sidebar_filters(facets: Facets) -> Filters:
     ss = st.session_state
     current: Filters = ss["filters"]
     first, last = facets.first or date(2022, 2, 24), facets.last or date.today()
+    # Widget ids include the page, so after a page switch Streamlit would give the same-keyed
+    # widget its default; re-assigning the kept value carries it over (and keeps the filters).
+    for key in (*_WIDGETS.values(), "w_dates", "w_q"):
+        if key in ss:
+            ss[key] = ss[key]
     if "pending_dates" in ss:
         ss["w_dates"] = ss.pop("pending_dates")
     if "w_dates" not in ss:

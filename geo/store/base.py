@@ -9,7 +9,6 @@ only in the handful of methods marked "dialect" below.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -79,15 +78,6 @@ def _like(text: str) -> str:
 def grid_size(zoom: int) -> float:
     """Grid cell edge in degrees of latitude for a Leaflet zoom level (≈ 40 px on screen)."""
     return max(0.005, 360.0 / (2 ** max(zoom, 1)) / 256 * 40)
-
-
-def row_hashes(frame: pd.DataFrame) -> list[str]:
-    """A content hash per canonical row: re-importing an unchanged row is a no-op."""
-    out = []
-    for values in frame[list(COLUMNS)].itertuples(index=False, name=None):
-        text = "\x1f".join("" if _missing(v) else str(v) for v in values)
-        out.append(hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest())
-    return out
 
 
 def _missing(value: object) -> bool:
@@ -264,7 +254,8 @@ class Store(ABC):
         extra, extra_params = self._bbox_clause(bbox)
         return self._query(
             "SELECT CAST(floor(latitude / ?) AS BIGINT) AS gy, "
-            "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, count(*) AS n "
+            "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, count(*) AS n, "
+            "avg(latitude) AS lat, avg(longitude) AS lon "
             f"FROM events WHERE {where} AND map_kind = 'point'{extra} "
             "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
             [size, size * 1.5] + params + extra_params,

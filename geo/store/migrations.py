@@ -6,6 +6,7 @@ version in ``schema_migrations`` inside the same transaction as the change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -56,6 +57,20 @@ _CANONICAL_COLUMNS = """
     imported_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 """
 
+# PostgreSQL: keys and codes that the shared SQL sorts and groups by compare byte-wise
+# ("C"), as in DuckDB, so results and exports come out in the same order on any server
+# locale. Free text keeps the database collation: ILIKE there must fold Cyrillic case.
+_PG_BYTE_ORDER = ("event_id", "event_type", "origins", "classes", "models", "admin1s",
+                  "origin_group", "map_kind", "status")
+
+
+def _pg_columns() -> str:
+    text = _CANONICAL_COLUMNS.format(text="TEXT")
+    for name in _PG_BYTE_ORDER:
+        text = re.sub(rf"^(\s*{name} TEXT(\[\])?)", r'\1 COLLATE "C"', text, flags=re.M)
+    return text
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -66,17 +81,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE events (" + _CANONICAL_COLUMNS.format(text="VARCHAR") + ")",
         ),
         postgres=(
+            # Needs a role allowed to create extensions; on managed services an admin runs
+            # it once and this is then a no-op (docs/team-store.md).
             "CREATE EXTENSION IF NOT EXISTS postgis",
-            "CREATE TABLE events (" + _CANONICAL_COLUMNS.format(text="TEXT")
-            + ", PRIMARY KEY (event_id))",
+            "CREATE TABLE events (" + _pg_columns() + ", PRIMARY KEY (event_id))",
+            # The point geometry is derived from the coordinates by the database itself,
+            # so no writer can leave it out of step with latitude/longitude.
             "ALTER TABLE events ADD COLUMN geom geometry(Point, 4326) GENERATED ALWAYS AS "
             "(CASE WHEN latitude IS NOT NULL AND longitude IS NOT NULL THEN "
             "ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) END) STORED",
             "CREATE INDEX events_geom_idx ON events USING GIST (geom)",
             "CREATE INDEX events_date_idx ON events (event_date)",
             "CREATE INDEX events_origins_idx ON events USING GIN (origins)",
+            "CREATE INDEX events_classes_idx ON events USING GIN (classes)",
+            "CREATE INDEX events_models_idx ON events USING GIN (models)",
             "CREATE INDEX events_admin1s_idx ON events USING GIN (admin1s)",
             "CREATE INDEX events_kind_idx ON events (map_kind, status)",
+            # version(): one row whose counter every statement that writes events bumps
+            # (imports, curation, a manual psql fix alike), so app caches never go stale.
+            # store_id tells apart two databases whose counters happen to be equal.
+            "CREATE TABLE store_meta (id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id), "
+            "store_id TEXT NOT NULL DEFAULT gen_random_uuid()::text, "
+            "version BIGINT NOT NULL DEFAULT 0, changed_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            "INSERT INTO store_meta DEFAULT VALUES",
+            "CREATE FUNCTION salvo_events_changed() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN UPDATE store_meta SET version = version + 1, changed_at = now(); "
+            "RETURN NULL; END $$",
+            "CREATE TRIGGER events_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            "ON events FOR EACH STATEMENT EXECUTE FUNCTION salvo_events_changed()",
         ),
     ),
 )
