@@ -23,7 +23,7 @@ MIN_COOKIE_SECRET = 32
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
-_LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
+_LOCAL = re.compile(r"[a-z0-9!#$%&'+/=?^_`{|}~.-]{1,64}")  # no '*': wildcards are an error
 
 
 def _normalise_email(email: object) -> str | None:
@@ -116,6 +116,9 @@ def auth_config_problems(auth: Mapping[str, Any] | None) -> list[str]:
     if redirect and (not re.match(r"https?://[^/]+/", redirect)
                      or not redirect.endswith("/oauth2callback")):
         problems.append("[auth] redirect_uri must be an absolute URL ending in /oauth2callback")
+    copied = [key for key in AUTH_KEYS if str(auth.get(key) or "").startswith("REPLACE")]
+    if copied:  # straight from .streamlit/secrets.toml.example
+        problems.append(f"[auth] still has example values: {', '.join(copied)}")
     secret = str(auth.get("cookie_secret") or "")
     if secret and len(secret) < MIN_COOKIE_SECRET:
         problems.append(f"[auth] cookie_secret must be at least {MIN_COOKIE_SECRET} random "

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from geo.filters import Filters, parse_query
+from geo.filters import Filters, View, parse_query
 
 EXIT_INPUT = 2
 EXIT_STORE = 1
@@ -56,26 +56,84 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--store", help="store URL (default: SALVO_STORE or the local file)")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument("--dry-run", action="store_true", help="report only; store nothing")
+    _add_map_flag(imp)
 
     conv = sub.add_parser("convert", help="convert a file to the canonical CSV or GeoJSON")
     conv.add_argument("file")
     conv.add_argument("--to", required=True, help="OUT.csv or OUT.geojson")
     conv.add_argument("--format", default="auto", choices=("auto", *FORMAT_NAMES))
+    _add_map_flag(conv)
 
-    exp = sub.add_parser("export", help="write the filtered events from the store")
+    exp = sub.add_parser(
+        "export", help="write the filtered events: data, map/timeline image, GIF, HTML map",
+        description="Write the events matching the filters as data (csv, geojson, xlsx), a "
+        "map or timeline image (png-map, png-timeline), an animation (gif) or a "
+        "self-contained interactive map (html). Images are rendered without a browser.")
     _add_filter_flags(exp)
-    exp.add_argument("--format", required=True, choices=("csv", "geojson", "xlsx"))
-    exp.add_argument("--out", required=True)
-    exp.add_argument("--store")
+    _add_export_flags(exp)
     return parser
 
 
+EXPORT_FORMATS = ("csv", "geojson", "xlsx", "png-map", "png-timeline", "gif", "html")
+
+
+def _add_export_flags(exp: argparse.ArgumentParser) -> None:
+    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    exp.add_argument("--out", required=True, metavar="FILE")
+    exp.add_argument("--store")
+    exp.add_argument("--exported-on", metavar="YYYY-MM-DD",
+                     help="date stated on the export (default: today); fix it to reproduce "
+                     "a file byte for byte")
+    look = exp.add_argument_group("images, animation and HTML map")
+    look.add_argument("--width", type=int, default=0,
+                      help="pixels (default: png-map 1200, png-timeline 1200, gif 800)")
+    look.add_argument("--height", type=int, default=0,
+                      help="pixels (default: png-map 800, png-timeline 600, gif 560)")
+    look.add_argument("--scale", type=float, default=1.0,
+                      help="pixel density, e.g. 2 for print (the file is width*scale wide)")
+    look.add_argument("--step", default="auto", choices=("auto", "day", "week", "month"),
+                      help="gif: one frame per step; png-timeline: one bar per step")
+    look.add_argument("--title", default="", help="title printed on the image or map")
+    look.add_argument("--measure", default="events",
+                      help="png-timeline: events, launched or destroyed_share")
+    for flag in ("lat", "lon", "zoom"):
+        look.add_argument(f"--{flag}", help=f"map view {flag} (as in the dashboard URL)")
+    look.add_argument("--max-points", type=int, default=0,
+                      help="most single symbols before aggregating (default: the "
+                      "SALVO_MAX_POINTS setting, as in the app)")
+    look.add_argument("--max-frames", type=int, default=120,
+                      help="gif: most frames; a finer step is coarsened to fit")
+
+
+def _add_map_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                        help="generic CSV/XLSX: read COLUMN as canonical FIELD (e.g. "
+                        "'Date=event_date'; '=FIELD' unmaps a field); repeatable; remembered "
+                        "for files with the same columns")
+
+
+def _read(args: argparse.Namespace):
+    """read_events with the --map mapping; a used mapping is remembered (var/mappings.json)."""
+    from geo.importers import InputError, read_events
+    from geo.importers.generic import parse_map_args, remember_mapping
+
+    try:
+        mapping = parse_map_args(args.map) if args.map else None
+    except ValueError as exc:
+        raise InputError(Path(args.file).name, None, None, str(exc)) from None
+    result = read_events(args.file, args.format, mapping=mapping)
+    if mapping and result.format == "generic":
+        unmapped = {field: "" for field, column in mapping.items() if not column}
+        saved = remember_mapping(result.columns, unmapped | result.mapping)
+        print(f"mapping remembered for these columns in {saved}", file=sys.stderr)
+    return result
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
-    from geo.importers import read_events
     from geo.store import open_store
 
     started = time.perf_counter()
-    result = read_events(args.file, args.format)
+    result = _read(args)
     report = result.report()
     if not args.dry_run and len(result.events):
         store = open_store(args.store, snapshot=False)
@@ -100,13 +158,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from geo.importers import read_events, write_csv, write_geojson
+    from geo.importers import write_csv, write_geojson
 
     out = Path(args.to)
     if out.suffix.lower() not in (".csv", ".geojson", ".json"):
         print(f"{out}: the output must end in .csv or .geojson", file=sys.stderr)
         return EXIT_INPUT
-    result = read_events(args.file, args.format)
+    result = _read(args)
     if out.suffix.lower() == ".csv":
         write_csv(result.events, out)
     else:
@@ -117,19 +175,52 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from geo.export import export_events
+    from geo import settings
+    from geo.export import export_to_file, validate
+    from geo.render import ImageOptions
     from geo.store import open_store
 
     filters, notes = filters_from_args(args)
+    view_params = {k: getattr(args, k) for k in ("lat", "lon", "zoom") if getattr(args, k)}
+    parsed_view = parse_query(view_params)
+    notes += parsed_view.notes
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    store = open_store(args.store, snapshot=False)
     try:
-        count = export_events(store, filters, args.format, Path(args.out),
-                              exported_on=date.today())
+        exported_on = (date.fromisoformat(args.exported_on) if args.exported_on
+                       else date.today())
+    except ValueError:
+        print(f"export: --exported-on {args.exported_on!r} is not a date (use YYYY-MM-DD)",
+              file=sys.stderr)
+        return EXIT_INPUT
+    options = ImageOptions(
+        width=args.width, height=args.height, scale=args.scale, step=args.step,
+        title=args.title, measure=args.measure,
+        view=parsed_view.view if view_params and parsed_view.view != View() else None,
+        max_points=args.max_points or settings.get("max_points"),
+        max_frames=args.max_frames,
+    )
+    try:
+        validate(args.format, options)
+    except ValueError as exc:  # an option out of range: one line, no traceback
+        print(f"export: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    started = time.perf_counter()
+    # A snapshot: the file is read once into memory, then every query (a GIF makes a few
+    # per frame) runs there instead of reopening the file.
+    store = open_store(args.store, snapshot=True)
+    try:
+        result = export_to_file(store, filters, args.format, Path(args.out),
+                                exported_on=exported_on, options=options)
     finally:
         store.close()
-    print(f"wrote {count} events to {args.out}")
+    elapsed = time.perf_counter() - started
+    shape = ""
+    if args.format in ("png-map", "png-timeline", "gif"):
+        width, height = options.size(args.format)
+        shape = f", {round(width * options.scale)}x{round(height * options.scale)} px"
+    print(f"wrote {args.format} to {args.out} ({len(result.data):,} bytes{shape}): "
+          f"{result.events:,} events match the filters; took {elapsed:.2f} s")
     return 0
 
 

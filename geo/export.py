@@ -1,24 +1,38 @@
-"""Data exports of the filtered events: CSV, GeoJSON, XLSX in the canonical schema.
+"""Exports of the filtered events, one entry point for the app and the CLI.
 
-Exports are deterministic (same data + filters → same bytes) so they can be cited and
-diffed. CSV and XLSX cells that a spreadsheet would run as formulas are neutralised with a
-leading apostrophe (OWASP CSV injection); GeoJSON keeps raw values (JSON is not executed).
+* data: CSV, GeoJSON, XLSX in the canonical schema (this module);
+* images: ``png-map`` (:mod:`geo.render_map`), ``png-timeline`` (:mod:`geo.render_timeline`),
+  ``gif`` (:mod:`geo.animate`), rendered on the server by vl-convert, no browser;
+* ``html``: a self-contained interactive folium map (this module) that opens offline.
+
+Exports are deterministic (same data + filters + export date → same bytes; images → same
+pixels) so they can be cited and diffed. CSV and XLSX cells that a spreadsheet would run as
+formulas are neutralised with a leading apostrophe (OWASP CSV injection); GeoJSON keeps raw
+values (JSON is not executed); every string in the HTML goes through ``geo.escape.for_map``.
+
+Citable links (:func:`citable_url`) carry every filter and pin ``from``/``to`` to explicit
+dates, so a link does not silently change meaning when newer events arrive.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import math
+import re
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 
-from geo.escape import for_spreadsheet
-from geo.filters import Filters
+from geo.escape import for_map, for_spreadsheet
+from geo.filters import Filters, View, to_query
+from geo.render import ImageOptions, check_options
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
 
 DATA_FORMATS = ("csv", "geojson", "xlsx")
@@ -133,3 +147,251 @@ def export_events(store, filters: Filters, fmt: str, out: Path, *, exported_on: 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(render(frame, fmt, exported_on=exported_on))
     return len(frame)
+
+
+# ---- citable state ------------------------------------------------------------------------
+def _day(value: object) -> date | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def store_range(store) -> tuple[date | None, date | None]:
+    """First and last event date in the store (active events), or (None, None) if empty."""
+    frame = store._query(
+        "SELECT CAST(min(event_date) AS VARCHAR) AS first, CAST(max(event_date) AS VARCHAR) "
+        "AS last FROM events WHERE status = 'active'", [])
+    return _day(frame["first"].iloc[0]), _day(frame["last"].iloc[0])
+
+
+def source_datasets(store, filters: Filters) -> list[str]:
+    """The distinct ``source_dataset`` values of the events matching ``filters``, sorted."""
+    where, params = store.where(filters)
+    frame = store._query(
+        f"SELECT DISTINCT source_dataset AS d FROM events WHERE {where} ORDER BY 1", params)
+    return [str(v) for v in frame["d"] if v is not None and str(v)]
+
+
+def pin_dates(filters: Filters, first: date | None, last: date | None) -> Filters:
+    """``filters`` with explicit from/to: the filters' own dates, else the store's range.
+
+    A link or caption that says "all dates" changes meaning when newer data arrives; one
+    that says 2022-09-28 – 2026-04-05 keeps showing the same events.
+    """
+    return filters.with_dates(filters.date_from or first, filters.date_to or last)
+
+
+def citable_query(filters: Filters, view: View | None, first: date | None,
+                  last: date | None) -> dict[str, str | list[str]]:
+    """URL parameters for a link that keeps its meaning: all filters, dates pinned, view."""
+    return to_query(pin_dates(filters, first, last), view)
+
+
+def citable_url(base: str, filters: Filters, view: View | None, first: date | None,
+                last: date | None) -> str:
+    """``base`` (the page URL without a query, or '' for a relative link) plus the query."""
+    query = urlencode(citable_query(filters, view, first, last), doseq=True)
+    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{query}" if query else base
+
+
+# ---- every format -------------------------------------------------------------------------
+FORMATS = ("csv", "geojson", "xlsx", "png-map", "png-timeline", "gif", "html")
+FORMAT_LABELS = {
+    "csv": "CSV (events table)",
+    "geojson": "GeoJSON (events as features)",
+    "xlsx": "Excel workbook (events table)",
+    "png-map": "PNG image of the map",
+    "png-timeline": "PNG image of the timeline",
+    "gif": "GIF animation of the map over time",
+    "html": "Interactive map (HTML, works offline)",
+}
+MEDIA = {
+    "csv": ("text/csv", "csv"),
+    "geojson": ("application/geo+json", "geojson"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "png-map": ("image/png", "png"),
+    "png-timeline": ("image/png", "png"),
+    "gif": ("image/gif", "gif"),
+    "html": ("text/html", "html"),
+}
+
+
+@dataclass(frozen=True)
+class Exported:
+    data: bytes
+    fmt: str
+    events: int  # events matching the filters (all of them are in data exports)
+
+    @property
+    def mime(self) -> str:
+        return MEDIA[self.fmt][0]
+
+
+def file_name(fmt: str, exported_on: date) -> str:
+    stem = {"png-map": "map", "png-timeline": "timeline", "gif": "map-animation",
+            "html": "map"}.get(fmt, "events")
+    return f"salvo-{stem}-{exported_on.isoformat()}.{MEDIA[fmt][1]}"
+
+
+def export_bytes(store, filters: Filters, fmt: str, *, exported_on: date,
+                 options: ImageOptions | None = None) -> Exported:
+    """The bytes of one export. Same data, filters, options and date → same bytes
+    (data formats and HTML) or the same pixels (images)."""
+    options = options or ImageOptions()
+    validate(fmt, options)
+    if fmt in DATA_FORMATS:
+        frame = store.events(filters, newest_first=False)
+        return Exported(render(frame, fmt, exported_on=exported_on), fmt, len(frame))
+    if fmt == "png-map":
+        from geo.render_map import render_map_png as make
+    elif fmt == "png-timeline":
+        from geo.render_timeline import render_timeline_png as make
+    elif fmt == "gif":
+        from geo.animate import render_gif as make
+    else:
+        make = map_html
+    return Exported(make(store, filters, options, exported_on), fmt, store.count(filters))
+
+
+def validate(fmt: str, options: ImageOptions) -> None:
+    """Raise ``ValueError`` (one line, for people) when ``fmt``/``options`` can't be made."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt in DATA_FORMATS:
+        return
+    check_options(options, fmt)
+    measures = ("events", "launched", "destroyed_share")  # geo.timeline.MEASURES
+    if fmt == "png-timeline" and options.measure not in measures:
+        raise ValueError(f"measure {options.measure!r}: use one of {', '.join(measures)}")
+
+
+def export_to_file(store, filters: Filters, fmt: str, out: Path, *, exported_on: date,
+                   options: ImageOptions | None = None) -> Exported:
+    result = export_bytes(store, filters, fmt, exported_on=exported_on, options=options)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(result.data)
+    tmp.replace(out)  # no half-written file under the final name
+    return result
+
+
+# ---- self-contained HTML map --------------------------------------------------------------
+def _leaflet_css() -> str:
+    """leaflet.css with its images inlined as data: URIs (no relative file lookups)."""
+    from geo.assets import vendor_file
+
+    css = vendor_file("leaflet.css").read_text(encoding="utf-8")
+    images = vendor_file("images")
+
+    def inline(match: re.Match) -> str:
+        path = images / Path(match.group(1)).name
+        if not path.is_file():
+            return "url(data:,)"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\(\s*['\"]?images/([\w.-]+)['\"]?\s*\)", inline, css)
+
+
+def _script(name: str) -> str:
+    from geo.assets import vendor_file
+
+    text = vendor_file(name).read_text(encoding="utf-8")
+    # Inside <script>, only "</script" (and "<!--") can end or confuse the element.
+    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+def _legend_html(title: str, lines: list[str], plan) -> str:
+    """The legend and caption box; every text through geo.escape.for_map."""
+    from geo.maps import legend_items
+
+    swatch = ('<span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
+              'margin-right:6px;vertical-align:-1px;background:{}"></span>')
+    parts = [f'<div style="color:#444">{for_map(line)}</div>' for line in lines]
+    items = legend_items(plan) if plan.mode == "points" else []
+    if items:
+        parts.append('<div style="font-weight:bold;margin-top:6px">Weapon origin</div>')
+        parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
+                  for c, label in items]
+        parts.append('<div style="font-weight:bold;margin-top:6px">Location precision</div>')
+        parts += [f"<div>{for_map(text)}</div>" for text in (
+            "● small solid dot: exact point", "◯ ring: settlement centre",
+            "◌ large dashed circle: district centre (approximate)")]
+    if plan.mode == "grid":
+        parts.append('<div style="font-weight:bold;margin-top:6px">Aggregated events</div>')
+        parts.append("<div>" + for_map("numbered circle: size = count, colour = the most "
+                                       "common origin (hover for the breakdown)") + "</div>")
+        parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
+                  for c, label in legend_items(plan)]
+    if not plan.areas.empty:
+        parts.append('<div style="margin-top:6px"><span style="display:inline-block;'
+                     'width:14px;height:10px;background:#e6550d;opacity:.45;margin-right:6px">'
+                     '</span>' + for_map("shaded oblast: events located only to the oblast")
+                     + "</div>")
+    # <details>: readers can fold the box away without any script.
+    return ('<details open id="salvo-legend" style="position:fixed;left:10px;bottom:44px;'
+            "z-index:1000;max-width:380px;max-height:70vh;overflow:auto;"
+            "background:rgba(255,255,255,.93);border:1px solid #bbb;border-radius:4px;"
+            'padding:6px 10px;font:12px/1.4 sans-serif;color:#222">'
+            '<summary style="font-weight:bold;font-size:14px;cursor:pointer">'
+            f"{for_map(title)}</summary>" + "".join(parts) + "</details>")
+
+
+def _stable_ids(root) -> None:
+    """Replace folium's random element ids by a counter, so the HTML is reproducible."""
+    counter = 0
+    stack = [root]
+    while stack:
+        element = stack.pop(0)
+        counter += 1
+        element._id = f"{counter:032x}"
+        stack.extend(getattr(element, "_children", {}).values())
+        for extra in ("header", "html", "script"):
+            child = getattr(element, extra, None)
+            if child is not None and child is not element and hasattr(child, "_children"):
+                stack.append(child)
+
+
+def map_html(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
+    """A self-contained interactive map: Leaflet, jQuery and CSS inlined; no tiles, no CDN."""
+    from branca.element import Element
+
+    from geo.maps import UKRAINE_ZOOM, base_map, layers, plan_map
+    from geo.render import EXTENT, caption_lines, context, title_text
+    from geo.render_map import MAP_TITLE, counts_text, origin_breakdown
+
+    ctx = context(store, filters, exported_on)
+    view = options.view
+    zoom = (view.zoom if view and view.zoom else UKRAINE_ZOOM)
+    plan = plan_map(store, filters, max_points=options.max_points, zoom=zoom)
+    lines = caption_lines(ctx, counts_text(plan, ctx), 10**6, extra=origin_breakdown(plan))
+    has_centre = view is not None and view.lat is not None and view.lon is not None
+    fmap = base_map(center=(view.lat, view.lon) if has_centre else (48.6, 31.3), zoom=zoom,
+                    local_assets=False)
+    fmap.default_js = []  # inlined below instead of CDN links
+    fmap.default_css = []
+    for layer in layers(plan):
+        layer.add_to(fmap)
+    if not has_centre:
+        west, south, east, north = EXTENT
+        fmap.fit_bounds([[south, west], [north, east]])
+    title = title_text(options, MAP_TITLE)
+    root = fmap.get_root()
+    root.title = for_map(title)
+    root.html.add_child(Element(_legend_html(title, lines, plan)), name="salvo_legend")
+    _stable_ids(root)
+    page = root.render()
+    assets = (f"<style>{_leaflet_css()}</style>\n<script>{_script('leaflet.js')}</script>\n"
+              f"<script>{_script('jquery.min.js')}</script>\n")
+    head_end = page.find("</head>")
+    if head_end < 0:
+        raise RuntimeError("folium produced HTML without a </head>")
+    page = page[:head_end] + assets + page[head_end:]
+    return page.encode("utf-8")

@@ -8,6 +8,15 @@ Level of detail (issue 5): while the matching point events are few (``max_points
 a symbol; above that the view is aggregated into grid cells whose counts add up to exactly
 the matching events. Oblast-level events are never drawn as points: they shade their
 oblast. Events known only to a region or the country appear on the timeline, not the map.
+
+Speed (issue 5): the layers are :class:`LeafletScript` elements — plain Leaflet JavaScript
+built once per layer from JSON, not ``folium.GeoJson``. folium's GeoJson re-serialises its
+data, walks every coordinate for the map bounds and has its script parsed again as a Jinja
+template on every render (and ``st_folium`` renders twice): about a second per rerun for the
+oblast basemap alone. The basemap's script is built once per process; shaded oblasts reuse
+its polygons instead of sending them again. The JSON is escaped like Jinja's ``tojson``
+(``<``, ``>``, ``&``, ``'`` as ``\\u`` escapes) and is never parsed as a template, and every
+text in it has gone through :func:`~geo.escape.for_map`.
 """
 
 from __future__ import annotations
@@ -18,6 +27,8 @@ from functools import lru_cache
 
 import folium
 import pandas as pd
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
 
 from geo.assets import CSS_LINKS, JS_LINKS
 from geo.escape import for_map, link_html, safe_links
@@ -128,23 +139,113 @@ def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAIN
     if tiles:
         folium.TileLayer(tiles=tiles, attr=for_map(attribution or "map tiles"),
                          name="tiles").add_to(fmap)
-    if (DATA_DIR / "countries.geojson").exists():
-        folium.GeoJson(
-            basemap_features("countries.geojson"), name="neighbours", control=False,
-            style_function=lambda _f: {"fillColor": "#f4f4f4", "color": "#b5b5b5",
-                                       "weight": 1, "fillOpacity": 1.0 if not tiles else 0.2},
-        ).add_to(fmap)
-    oblasts = basemap_features()
-    for feature in oblasts["features"]:
-        props = feature["properties"]
-        props["label"] = for_map(f"{props.get('name', '')} ({props.get('iso', '')})")
-    folium.GeoJson(
-        oblasts, name="oblasts", control=False,
-        style_function=lambda _f: {"fillColor": "#e9e9e4", "color": "#777", "weight": 1,
-                                   "fillOpacity": 1.0 if not tiles else 0.25},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=False),
-    ).add_to(fmap)
+    neighbours, oblasts = _basemap_scripts(bool(tiles))
+    if neighbours:
+        LeafletScript(neighbours, "neighbours").add_to(fmap)
+    LeafletScript(oblasts, "oblasts").add_to(fmap)
     return fmap
+
+
+class _Text(Element):
+    """Finished script text: rendered as it is (never parsed as a Jinja template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class LeafletScript(MacroElement):
+    """A Leaflet layer written as JavaScript once, for ``get_root().render()`` and st_folium.
+
+    ``build(name, parent)`` returns the script, given the JavaScript names of the layer and
+    of the map or feature group it belongs to (st_folium renames both, so they are only
+    known when the script is asked for). The data is embedded once, as escaped JSON.
+    """
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
+
+    def __init__(self, build, name: str = "layer"):
+        super().__init__()
+        self._name = name
+        self._build = build
+
+    def js(self) -> str:
+        return self._build(self.get_name(), self._parent.get_name())
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        if isinstance(figure, Figure):
+            figure.script.add_child(_Text(self.js()), name=self.get_name())
+
+
+def js_json(value: object) -> str:
+    """Compact JSON safe inside a <script> (the escapes of Jinja's ``tojson``)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("'", "\\u0027").replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029"))
+
+
+def _rounded(value: object, digits: int) -> object:
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
+def _shapes_json(name: str, digits: int, props) -> str:
+    doc = basemap_features(name)
+    for feature in doc["features"]:
+        feature["properties"] = props(feature["properties"])
+        geometry = feature["geometry"]
+        geometry["coordinates"] = _rounded(geometry["coordinates"], digits)
+    doc.pop("xy_coordinate_resolution", None)
+    return js_json(doc)
+
+
+def _tooltip(layer: str, field: str, sticky: bool) -> str:
+    """Bind a tooltip showing ``properties[field]`` (already escaped HTML) to each feature."""
+    return (f"{layer}.bindTooltip(function(l){{var d=L.DomUtil.create('div');"
+            f"d.innerHTML=l.feature.properties.{field};return d;}},"
+            f"{{sticky:{'true' if sticky else 'false'},className:'foliumtooltip'}});")
+
+
+@lru_cache(maxsize=2)
+def _basemap_scripts(tiles: bool):
+    """(neighbours, oblasts) script builders; their JSON is made once per process.
+
+    The oblast layer registers each oblast's polygon in ``window.salvoOblasts`` by ISO code,
+    so :func:`area_layer` can shade oblasts without sending their outlines again.
+    """
+    neighbours = None
+    if (DATA_DIR / "countries.geojson").exists():
+        # Neighbouring countries are background: 3 decimals (~100 m) are plenty.
+        data = _shapes_json("countries.geojson", 3, lambda _p: {})
+        style = js_json({"fillColor": "#f4f4f4", "color": "#b5b5b5", "weight": 1,
+                         "fillOpacity": 0.2 if tiles else 1.0})
+
+        def neighbours(name: str, parent: str) -> str:
+            return (f"var {name}=L.geoJson({data},{{style:function(){{return {style};}}}});"
+                    f"{name}.addTo({parent});")
+
+    labels = lambda p: {"iso": p.get("iso", ""),  # noqa: E731
+                        "label": for_map(f"{p.get('name', '')} ({p.get('iso', '')})")}
+    data = _shapes_json("oblasts.geojson", 4, labels)  # ~10 m
+    style = js_json({"fillColor": "#e9e9e4", "color": "#777", "weight": 1,
+                     "fillOpacity": 0.25 if tiles else 1.0})
+
+    def oblasts(name: str, parent: str) -> str:
+        return (f"var {name}=L.geoJson({data},{{style:function(){{return {style};}}}});"
+                + _tooltip(name, "label", sticky=False)
+                + f"window.salvoOblasts={{}};{name}.eachLayer(function(l){{"
+                "window.salvoOblasts[l.feature.properties.iso]=l;});"
+                f"{name}.addTo({parent});")
+
+    return neighbours, oblasts
 
 
 def _day(value: object) -> str:
@@ -170,49 +271,67 @@ def points_layer(points: pd.DataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="events")
     if points.empty:
         return group
-    for (origin, precision), rows in points.groupby(["origin_group", "geo_precision"],
-                                                      sort=True):
-        radius, opacity, weight, dash = PRECISION_STYLE.get(precision, PRECISION_STYLE["exact"])
-        colour = origin_colour(str(origin))
-        features = []
-        for i, (_, row) in enumerate(rows.iterrows()):
-            features.append({
-                "type": "Feature",
-                "id": f"{precision[0]}{i}",
-                "geometry": {"type": "Point",
-                             "coordinates": [float(row["longitude"]), float(row["latitude"])]},
-                "properties": {
-                    "t": for_map(f"{_day(row['event_date'])} · {row.get('weapon_model') or ''} · "
-                                 f"{row.get('location') or ''}"),
-                    "p": _popup_html(row),
-                },
-            })
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
-            marker=folium.CircleMarker(radius=radius, color=colour, weight=weight,
-                                       fill=True, fill_color=colour, fill_opacity=opacity,
-                                       dash_array=dash),
-            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
-            popup=folium.GeoJsonPopup(fields=["p"], labels=False),
-        ).add_to(group)
+    styles: list[dict] = []
+    index: dict[tuple[str, str], int] = {}
+    features = []
+    for row in points.to_dict("records"):
+        precision, origin = str(row["geo_precision"]), str(row["origin_group"])
+        key = (origin, precision)
+        if key not in index:
+            radius, opacity, weight, dash = PRECISION_STYLE.get(precision,
+                                                                PRECISION_STYLE["exact"])
+            colour = origin_colour(origin)
+            index[key] = len(styles)
+            styles.append({"radius": radius, "color": colour, "weight": weight,
+                           "fill": True, "fillColor": colour, "fillOpacity": opacity,
+                           "dashArray": dash, "bubblingMouseEvents": True})
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point",
+                         "coordinates": [float(row["longitude"]), float(row["latitude"])]},
+            "properties": {
+                "k": index[key],
+                "t": for_map(f"{_day(row['event_date'])} · {row.get('weapon_model') or ''} · "
+                             f"{row.get('location') or ''}"),
+                "p": _popup_html(row),
+            },
+        })
+    data = js_json({"type": "FeatureCollection", "features": features})
+    style_json = js_json(styles)
+
+    def build(name: str, parent: str) -> str:
+        return (f"var {name}_s={style_json};"
+                f"var {name}=L.geoJson({data},{{pointToLayer:function(f,ll){{"
+                f"return L.circleMarker(ll,{name}_s[f.properties.k]);}}}});"
+                + _tooltip(name, "t", sticky=True)
+                + f"{name}.bindPopup(function(l){{var d=L.DomUtil.create('div');"
+                "d.innerHTML=l.feature.properties.p;return d;},{className:'foliumpopup'});"
+                f"{name}.addTo({parent});")
+
+    LeafletScript(build, "geo_json").add_to(group)
     return group
 
 
 def aggregate_cells(grid: pd.DataFrame) -> pd.DataFrame:
     """One row per grid cell: total, dominant origin, breakdown text, mean position."""
-    rows = []
-    for (gy, gx), part in grid.groupby(["gy", "gx"], sort=True):
-        n = int(part["n"].sum())
-        ordered = part.sort_values(["n", "origin_group"], ascending=[False, True])
-        rows.append({
-            "gy": gy, "gx": gx, "n": n,
-            "lat": float((part["lat"] * part["n"]).sum() / n),
-            "lon": float((part["lon"] * part["n"]).sum() / n),
-            "dominant": str(ordered["origin_group"].iloc[0]),
-            "breakdown": ", ".join(f"{origin_label(str(o))}: {int(c):,}" for o, c in
-                                   zip(ordered["origin_group"], ordered["n"], strict=True)),
-        })
-    return pd.DataFrame(rows)
+    if grid.empty:
+        return pd.DataFrame([])
+    keys = ["gy", "gx"]
+    weighted = grid.assign(wlat=grid["lat"] * grid["n"], wlon=grid["lon"] * grid["n"])
+    sums = weighted.groupby(keys, sort=True)[["n", "wlat", "wlon"]].sum()
+    ordered = grid.sort_values([*keys, "n", "origin_group"],
+                               ascending=[True, True, False, True], kind="mergesort")
+    parts = [f"{origin_label(str(o))}: {int(c):,}"
+             for o, c in zip(ordered["origin_group"], ordered["n"], strict=True)]
+    text = ordered.assign(part=parts).groupby(keys, sort=True).agg(
+        dominant=("origin_group", "first"), breakdown=("part", ", ".join))
+    cells = sums.join(text).reset_index()
+    return pd.DataFrame({
+        "gy": cells["gy"], "gx": cells["gx"], "n": cells["n"].astype("int64"),
+        "lat": cells["wlat"] / cells["n"], "lon": cells["wlon"] / cells["n"],
+        "dominant": cells["dominant"].astype(str).astype(object),
+        "breakdown": cells["breakdown"].astype(object),
+    })
 
 
 def grid_layer(grid: pd.DataFrame, zoom: int) -> folium.FeatureGroup:
@@ -224,9 +343,9 @@ def grid_layer(grid: pd.DataFrame, zoom: int) -> folium.FeatureGroup:
     cells = aggregate_cells(grid)
     top = int(cells["n"].max())
     features = []
-    for i, cell in enumerate(cells.itertuples(index=False)):
+    for cell in cells.itertuples(index=False):
         features.append({
-            "type": "Feature", "id": f"g{i}",
+            "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(cell.lon, 5),
                                                           round(cell.lat, 5)]},
             "properties": {
@@ -235,53 +354,58 @@ def grid_layer(grid: pd.DataFrame, zoom: int) -> folium.FeatureGroup:
                 "c": origin_colour(cell.dominant),
             },
         })
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        marker=folium.CircleMarker(radius=8, weight=1.5, color="#ffffff", fill=True,
-                                   fill_opacity=0.75),
-        style_function=lambda f: {"radius": f["properties"]["r"],
-                                  "fillColor": f["properties"]["c"]},
-        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
-    ).add_to(group)
     # Counts written on the largest circles (bounded: the payload must not grow with N).
-    for cell in cells.nlargest(150, "n").itertuples(index=False):
-        label = f"{cell.n:,}" if cell.n < 10_000 else f"{cell.n / 1000:.0f}k"
-        folium.Marker(
-            [round(cell.lat, 5), round(cell.lon, 5)],
-            icon=folium.DivIcon(html=f'<div class="salvo-count">{for_map(label)}</div>',
-                                icon_size=(40, 16), icon_anchor=(20, 8),
-                                class_name="salvo-count-icon"),
-            interactive=False,
-        ).add_to(group)
+    labels = [[round(cell.lat, 5), round(cell.lon, 5),
+               for_map(f"{cell.n:,}" if cell.n < 10_000 else f"{cell.n / 1000:.0f}k")]
+              for cell in cells.nlargest(150, "n").itertuples(index=False)]
+    data = js_json({"type": "FeatureCollection", "features": features})
+    base = js_json({"weight": 1.5, "color": "#ffffff", "fill": True, "fillOpacity": 0.75,
+                    "bubblingMouseEvents": True})
+    label_json = js_json(labels)
+
+    def build(name: str, parent: str) -> str:
+        return (f"var {name}=L.geoJson({data},{{pointToLayer:function(f,ll){{"
+                f"return L.circleMarker(ll,Object.assign({{}},{base},"
+                "{radius:f.properties.r,fillColor:f.properties.c}));}});"
+                + _tooltip(name, "t", sticky=True)
+                + f"{name}.addTo({parent});"
+                f"{label_json}.forEach(function(c){{L.marker([c[0],c[1]],{{interactive:false,"
+                "icon:L.divIcon({html:'<div class=\"salvo-count\">'+c[2]+'</div>',"
+                "iconSize:[40,16],iconAnchor:[20,8],className:'salvo-count-icon'})})"
+                f".addTo({parent});}});")
+
+    LeafletScript(build, "geo_json").add_to(group)
     return group
 
 
 def area_layer(areas: pd.DataFrame) -> folium.FeatureGroup:
-    """Oblasts shaded by how many oblast-level events name them."""
+    """Oblasts shaded by how many oblast-level events name them.
+
+    The outlines come from :func:`base_map`'s oblast layer on the same map (only the codes
+    and counts are sent), so a filter change does not resend ~250 kB of polygons.
+    """
     group = folium.FeatureGroup(name="oblast-level events")
     if areas.empty:
         return group
     counts = {str(k): int(v) for k, v in zip(areas["iso"], areas["n"], strict=True)}
     top = max(counts.values())
-    shapes = basemap_features()
-    features = []
-    for feature in shapes["features"]:
-        iso = feature["properties"].get("iso")
-        if iso not in counts:
-            continue
-        n = counts[iso]
-        feature["properties"] = {
-            "t": for_map(f"{feature['properties'].get('name', iso)}: {n:,} event(s) located "
-                         "only to this oblast"),
-            "s": round(0.08 + 0.4 * (n / top) ** 0.5, 3),
-        }
-        features.append(feature)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        style_function=lambda f: {"fillColor": "#e6550d", "color": "#a63603", "weight": 1,
-                                  "fillOpacity": f["properties"]["s"], "dashArray": "3 3"},
-        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
-    ).add_to(group)
+    names = {f["properties"].get("iso"): f["properties"].get("name")
+             for f in basemap_features()["features"]}
+    shaded = [[iso, for_map(f"{names[iso] or iso}: {n:,} event(s) located only to this "
+                            "oblast"), round(0.08 + 0.4 * (n / top) ** 0.5, 3)]
+              for iso, n in counts.items() if iso in names]
+    data = js_json(shaded)
+
+    def build(name: str, parent: str) -> str:
+        return (f"var {name}=L.featureGroup();{data}.forEach(function(a){{"
+                "var o=(window.salvoOblasts||{})[a[0]];if(!o)return;"
+                "L.polygon(o.getLatLngs(),{fillColor:'#e6550d',color:'#a63603',weight:1,"
+                "fillOpacity:a[2],dashArray:'3 3'}).bindTooltip(function(){"
+                "var d=L.DomUtil.create('div');d.innerHTML=a[1];return d;},"
+                f"{{sticky:true,className:'foliumtooltip'}}).addTo({name});}});"
+                f"{name}.addTo({parent});")
+
+    LeafletScript(build, "areas").add_to(group)
     return group
 
 

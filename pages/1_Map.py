@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ui.detail import show_events
+from ui.exportview import share_and_export
 from ui.legend import show_legend
 from ui.mapview import map_state, remember_map
 from ui.page import events_metric, page
@@ -27,4 +28,6 @@ with right:
 
 clicked = remember_map(returned, plan)
 if clicked:
-    show_events(p.store, clicked)
+    show_events(p.store, clicked, p.role)
+
+share_and_export(p, key="map", default="png-map")

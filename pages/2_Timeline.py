@@ -4,6 +4,7 @@ import streamlit as st
 
 from geo.timeline import MEASURES, brushed_dates, build_chart, choose_bin
 from ui.cache import query
+from ui.exportview import share_and_export
 from ui.page import events_metric, page
 from ui.state import request_dates
 
@@ -32,3 +33,5 @@ else:
         st.session_state["tl_applied"] = picked  # a kept brush must not re-apply forever
         request_dates(*picked)
         st.rerun()
+
+share_and_export(p, key="timeline", default="png-timeline", measure=measure, step=bin_)

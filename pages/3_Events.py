@@ -7,6 +7,7 @@ import streamlit as st
 from geo import settings
 from ui.cache import query
 from ui.detail import show_events
+from ui.exportview import share_and_export
 from ui.page import events_metric, page
 from ui.state import current_view, set_view
 
@@ -35,8 +36,10 @@ if rows:
     chosen = str(frame.iloc[rows[0]]["event_id"])
     if current_view().event != chosen:
         set_view(replace(current_view(), event=chosen))
-    show_events(p.store, [chosen])
+    show_events(p.store, [chosen], p.role)
 elif current_view().event:
-    show_events(p.store, [current_view().event])
+    show_events(p.store, [current_view().event], p.role)
 else:
     st.caption("Select a row to see the event's details and sources.")
+
+share_and_export(p, key="events", default="csv")

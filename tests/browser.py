@@ -9,11 +9,14 @@ The fixtures are registered in ``tests/conftest.py`` (``pytest_plugins``):
   ``playwright install`` is never needed.
 * ``page`` (function): a fresh context (1400×1000) whose every request to a host other than
   127.0.0.1/localhost is aborted and recorded in ``page.external_requests``; alert/confirm
-  dialogs are dismissed and recorded in ``page.dialogs``.
+  dialogs are dismissed and recorded in ``page.dialogs``; uncaught script errors are kept
+  in ``page.page_errors``. When a test fails, its page's URL, text and a screenshot (in the
+  server's temp dir) are printed with the server's log.
 * ``e2e_counts`` (session): expected counts from the server's own store file.
 
 Whether the tests may skip (no Chromium) is decided in conftest: locally they skip, with
-``CI`` set they fail.
+``CI`` set they fail. ``SALVO_TEST_CHROMIUM`` names another Chromium binary.
+Screenshots for docs/ are written only with ``SALVO_WRITE_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium; SALVO_TEST_CHROMIUM points elsewhere (and lets the skip policy be tried).
+CHROMIUM = Path(os.environ.get("SALVO_TEST_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -45,7 +49,7 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 START_TIMEOUT = 60.0
-TIMEOUT_MS = 30_000  # default wait for any one condition in the browser
+TIMEOUT_MS = 45_000  # default wait for one condition (a loaded 2-core CI box is slow)
 
 
 # ---- the live server ---------------------------------------------------------------------
@@ -65,7 +69,6 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     started_in: float = 0.0
-    pages_loaded: int = 0  # page loads so far: the first one meets a cold server
 
     @property
     def url(self) -> str:
@@ -172,16 +175,25 @@ def new_page(browser, base_url: str):
     return page
 
 
+PAGE_LOADS = [0]  # page loads this session: the first one meets a cold server
+
+
 def goto(page, path_and_query: str):
     """Open ``path_and_query`` (e.g. ``/Map?origin=PRK``) on the live server."""
+    PAGE_LOADS[0] += 1
     return page.goto(path_and_query, wait_until="domcontentloaded")
 
 
 def wait_for_app(page, *, metric: bool = True, timeout: float = TIMEOUT_MS) -> None:
     """Wait until the script run finished (Streamlit's ``data-test-script-state``) and, by
-    default, the Events metric is on screen."""
+    default, the Events metric is on screen. A Streamlit exception box fails at once, with
+    its text (a broken page otherwise shows up as a timeout)."""
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
         state="attached", timeout=timeout)
+    errors = page.get_by_test_id("stException")
+    if errors.count():
+        raise AssertionError(f"Streamlit exception on {page.url}:\n"
+                             + "\n".join(errors.all_inner_texts())[:4000])
     if metric:
         events_metric(page).locator('[data-testid="stMetricValue"]').wait_for(
             state="visible", timeout=timeout)
@@ -204,6 +216,26 @@ def map_frame(page):
     return page.frame_locator(MAP_IFRAME)
 
 
+def wait_for_map(page, timeout: float = TIMEOUT_MS):
+    """Wait for Leaflet to draw its first vector path in the map iframe."""
+    frame = map_frame(page)
+    frame.locator(".leaflet-container").wait_for(state="attached", timeout=timeout)
+    frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=timeout)
+    return frame
+
+
+def settle_map(page, expected_paths: int, timeout: float = TIMEOUT_MS) -> None:
+    """Wait until the map drew at least ``expected_paths`` and the reruns it caused ended."""
+    page.wait_for_function(
+        """([selector, n]) => {
+            const f = document.querySelector(selector);
+            const d = f && f.contentDocument;
+            return !!d && d.querySelectorAll('path.leaflet-interactive').length >= n;
+        }""", arg=[MAP_IFRAME, expected_paths],
+        timeout=timeout)
+    wait_for_app(page)
+
+
 def map_js_frame(page):
     """The Leaflet map's iframe as a Frame, for ``evaluate`` (Leaflet's ``L``, ``map_div``)."""
     handle = page.locator(MAP_IFRAME).element_handle()
@@ -217,26 +249,34 @@ def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
-def circle_path(page, lat: float, lng: float, tolerance: float = 1e-4):
-    """The SVG path of the Leaflet circle marker drawn at (lat, lng), as an element handle.
+def click_circle(page, lat: float, lng: float, tolerance: float = 1e-4) -> None:
+    """Click, with the mouse, the Leaflet circle marker drawn at (lat, lng).
 
-    Uses the map object st_folium creates (``map_div``) so the click target is the symbol
-    itself, wherever the map is panned; Playwright then clicks its centre.
+    The symbol is found through the map object st_folium creates (``map_div``), wherever the
+    map is panned; the click lands on its centre pixel, which must belong to a circle at that
+    position (several events may share a settlement centre: any of them is fine).
     """
-    handle = map_js_frame(page).evaluate_handle(
+    iframe = page.locator(MAP_IFRAME)
+    iframe.scroll_into_view_if_needed()
+    spot = map_js_frame(page).evaluate(
         """([lat, lng, tol]) => {
-            let found = null;
+            const hits = [];
             window.map_div.eachLayer(layer => {
-                if (found || !(layer instanceof L.CircleMarker)) return;
+                if (!(layer instanceof L.CircleMarker)) return;
                 const p = layer.getLatLng();
                 if (Math.abs(p.lat - lat) <= tol && Math.abs(p.lng - lng) <= tol)
-                    found = layer._path;
+                    hits.push(layer._path);
             });
-            return found;
+            if (!hits.length) return null;
+            const r = hits[hits.length - 1].getBoundingClientRect();
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            return {x, y, onTop: hits.includes(document.elementFromPoint(x, y))};
         }""", [lat, lng, tolerance])
-    element = handle.as_element()
-    assert element is not None, f"no circle marker at {lat}, {lng}"
-    return element
+    assert spot is not None, f"no circle marker at {lat}, {lng}"
+    assert spot["onTop"], f"the circle at {lat}, {lng} is covered by another shape"
+    box = iframe.bounding_box()
+    assert box is not None, "map iframe is not on screen"
+    page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
 
 
 def count_circle_markers(page) -> int:
@@ -346,11 +386,28 @@ def browser():
         chromium.close()
 
 
+def explain_failure(page, server: LiveServer, name: str) -> None:
+    """Print what a failed browser test saw (shown under "Captured stdout teardown")."""
+    try:
+        shot = server.log_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.png"
+        page.screenshot(path=str(shot))
+        print(f"url: {page.url}\nscreenshot: {shot}")
+        print("page text:\n" + page.locator("body").inner_text(timeout=5000)[:3000])
+    except Exception as exc:  # the page may be gone; the logs still help
+        print(f"(no screenshot: {exc})")
+    print(server.logs())
+
+
 @pytest.fixture
-def page(browser, server):
+def page(browser, server, request):
     pg = new_page(browser, server.url)
     yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        explain_failure(pg, server, request.node.name)
     pg.context.close()
+    if pg.external_requests:  # a safety net for every browser test
+        pytest.fail(f"requests left the machine: {pg.external_requests[:5]}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

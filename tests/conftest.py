@@ -67,4 +67,86 @@ def sample_events() -> pd.DataFrame:
     ])
 
 
+# ---- PostgreSQL + PostGIS (tests/pg.py): one server per session, one database per test ----
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests import pg
+
+    try:
+        cluster = pg.start()
+    except pg.Unavailable as exc:
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"PostGIS tests must run under CI: {exc}")
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request):
+    """A fresh database (PostGIS created, no Salvo schema yet) for this test."""
+    url = pg_cluster.new_database(request.node.name)
+    yield url
+    pg_cluster.drop_database(url)
+
+
+@pytest.fixture
+def pg_store(pg_url):
+    from geo.store.postgis import PostGISStore
+
+    s = PostGISStore(pg_url)
+    yield s
+    s.close()
+
+
 os.environ.setdefault("SALVO_SEED_BUNDLED", "true")
+
+
+# ---- browser tests (fixtures and helpers in tests/browser.py) ------------------------------
+# Project rule: `@pytest.mark.browser` tests skip locally when Chromium is missing, but with
+# CI set (.ci/run exports CI=true) a missing browser is a failure, never a skip.
+pytest_plugins = ("tests.browser",)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _browser_problem() -> str | None:
+    import importlib.util
+
+    from tests.browser import CHROMIUM
+
+    if not CHROMIUM.exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Python package playwright is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("browser") is None:
+        return
+    problem = _browser_problem()
+    if problem is None:
+        return
+    if _in_ci():
+        pytest.fail(f"{problem}; CI is set, so browser tests must run", pytrace=False)
+    pytest.skip(f"browser test: {problem}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and item.get_closest_marker("browser") is not None:
+        item.rep_call = report  # the `page` fixture prints what it saw when a test failed
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.browser import TIMINGS
+
+    if TIMINGS:
+        terminalreporter.section("browser timings")
+        for label, seconds in TIMINGS:
+            terminalreporter.write_line(f"{seconds:6.2f} s  {label}")

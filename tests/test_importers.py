@@ -37,7 +37,9 @@ def shared_results() -> dict[str, ImportResult]:
 
 def test_registry_is_constant_and_named():
     assert isinstance(FORMATS, tuple) and FORMAT_NAMES == tuple(f.name for f in FORMATS)
-    assert set(FORMAT_NAMES) == {"airforce", "cir", "canonical", "geojson"}
+    assert set(FORMAT_NAMES) == {"airforce", "cir", "canonical", "geojson", "acled", "ucdp",
+                                 "timemap", "generic"}
+    assert FORMAT_NAMES[-1] == "generic"  # the catch-all sniffer goes last
 
 
 @pytest.mark.parametrize("name", ["airforce", "cir"])
@@ -174,8 +176,8 @@ def test_unreadable_files_give_one_line_errors(tmp_path, content, expected):
 def test_missing_file_and_unknown_format_name(tmp_path):
     with pytest.raises(InputError, match="cannot open"):
         read_events(tmp_path / "nope.csv")
-    with pytest.raises(InputError, match="unknown format 'acled'"):
-        read_events(AIRFORCE, "acled")
+    with pytest.raises(InputError, match="unknown format 'nope'"):
+        read_events(AIRFORCE, "nope")
 
 
 def test_geojson_geometry_fills_and_checks_coordinates(tmp_path):

@@ -99,3 +99,26 @@ def test_dashboard_snapshot_sees_writes_from_another_process(tmp_path, sample_ev
     assert out.returncode == 0, out.stderr
     assert app_store.count(Filters()) == 4  # next rerun shows the new events
     app_store.close()
+
+
+def test_public_instance_settings_hide_recent_events_and_round_coordinates(tmp_path,
+                                                                           monkeypatch):
+    from datetime import timedelta
+
+    from geo.store import open_store
+
+    monkeypatch.setenv("SALVO_PUBLICATION_DELAY_HOURS", "48")
+    monkeypatch.setenv("SALVO_COORDINATE_DECIMALS", "1")
+    store = open_store(str(tmp_path / "public.duckdb"))
+    today = date.today()
+    store.upsert(make_events([
+        {"event_id": "old", "event_date": (today - timedelta(days=10)).isoformat(),
+         "latitude": 50.45466, "longitude": 30.5238, "geo_precision": "exact"},
+        {"event_id": "new", "event_date": today.isoformat(), "latitude": 49.98,
+         "longitude": 36.25, "geo_precision": "exact"},
+    ]))
+    assert store.count(Filters()) == 1
+    assert store.get("new") is None
+    assert store.get("old")["latitude"] == 50.5
+    assert list(store.points(Filters(), 10)["longitude"]) == [30.5]
+    assert list(store.events(Filters())["event_id"]) == ["old"]

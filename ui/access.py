@@ -112,3 +112,12 @@ def require_access(minimum: str = "viewer") -> str:
         _stop("Not available to you",
               f"This page needs the {minimum} role; your role is {role}.")
     return role
+
+
+def current_actor() -> str:
+    """Who is making a change, for the audit log: the signed-in e-mail, or the local user."""
+    if team_mode():
+        email = st.user.to_dict().get("email")
+        if email:
+            return str(email)
+    return "local user (no sign-in)"

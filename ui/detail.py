@@ -64,12 +64,19 @@ def show_event(event: dict) -> None:
         st.caption("No web source given.")
 
 
-def show_events(store: Store, ids: list[str]) -> None:
+def show_events(store: Store, ids: list[str], role: str = "viewer") -> None:
     """Details of the selected events (several can share one map position)."""
+    from ui.curate import curation_panel, history_panel
+
     events = [e for e in (store.get(i) for i in ids[:20]) if e]
     if not events:
         return
     st.subheader("Selected event" if len(events) == 1 else f"{len(events)} events here")
     for event in events:
         with st.container(border=True):
+            if event.get("status") not in (None, "active"):
+                st.warning(f"This event is {event['status']}: it no longer appears in views "
+                           "or exports.")
             show_event(event)
+            history_panel(store, event["event_id"])
+            curation_panel(store, event, role)

@@ -1,9 +1,23 @@
-"""Import page helpers: limits enforced by our own loader, report layout."""
+"""Import page: read an upload within our own limits, map generic columns, report, store.
+
+Limits (``SALVO_UPLOAD_MAX_MB``, ``SALVO_UPLOAD_MAX_ROWS``) are enforced here and in the
+reader, not only by Streamlit (AppTest and scripted uploads bypass Streamlit's HTTP limit):
+the size before anything is parsed, the row count while reading (the reader stops at the
+first row over the limit). The parsed result, not the upload's bytes, is kept in
+``st.session_state`` for the current file/format/mapping only.
+
+Every text that came from the file (column names, reasons, place names) reaches the page
+through ``st.dataframe`` cells or :func:`geo.escape.for_markdown`, never as raw markdown.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -11,13 +25,29 @@ import streamlit as st
 
 from geo import settings
 from geo.escape import for_markdown
+from geo.filters import Filters
 from geo.importers import FORMAT_NAMES, ImportResult, InputError, read_events
+from geo.importers import FORMATS as FORMAT_LIST
+from geo.importers.dedupe import find_cross_source_duplicates
+from geo.importers.generic import FIELDS, remember_mapping
 from geo.store import Store, UpsertResult
 
 FORMATS = ("auto", *FORMAT_NAMES)
+FORMAT_HELP = {f.name: f.description for f in FORMAT_LIST}
+UPLOAD_TYPES = ["csv", "tsv", "txt", "json", "geojson", "xlsx"]
+DATE_ORDERS = {"auto": "decide from the data", "dmy": "day-first (DD/MM/YYYY)",
+               "mdy": "month-first (MM/DD/YYYY)", "ymd": "year-first (YYYY-MM-DD)"}
+NOT_MAPPED = "—"
+_STATE = "imp_state"
 
 
-def read_upload(name: str, data: bytes, fmt: str) -> tuple[ImportResult | None, str | None]:
+def format_label(name: str) -> str:
+    return "auto-detect" if name == "auto" else f"{name}: {FORMAT_HELP.get(name, '')}"[:90]
+
+
+def read_upload(name: str, data: bytes, fmt: str, *, mapping: dict[str, str] | None = None,
+                date_order: str | None = None, progress=None
+                ) -> tuple[ImportResult | None, str | None]:
     """Parse uploaded bytes within the size/row limits; returns (result, error message)."""
     limit = settings.get("upload_max_mb") * 1024 * 1024
     if len(data) > limit:
@@ -28,9 +58,13 @@ def read_upload(name: str, data: bytes, fmt: str) -> tuple[ImportResult | None, 
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        result = read_events(tmp, fmt)
+        result = read_events(tmp, fmt, mapping=mapping, date_order=date_order,
+                             max_rows=settings.get("upload_max_rows"), progress=progress)
     except InputError as exc:
-        return None, str(exc).replace(tmp, name)
+        message = str(exc).replace(Path(tmp).name, name).replace(tmp, name)
+        if "data rows (the limit)" in message:
+            message += " (SALVO_UPLOAD_MAX_ROWS)"
+        return None, message
     finally:
         os.unlink(tmp)
     result.path = name
@@ -40,27 +74,152 @@ def read_upload(name: str, data: bytes, fmt: str) -> tuple[ImportResult | None, 
     return result, None
 
 
-def show_report(result: ImportResult, name: str) -> None:
+def _progress_bar():
+    bar = st.progress(0.0, text="Reading…")
+
+    def update(done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"Read {done:,} of {total:,} rows")
+
+    return bar, update
+
+
+def _same_mapping(given: dict[str, str] | None, used: dict[str, str]) -> bool:
+    return given is None or {f: c for f, c in given.items() if c} == used
+
+
+def load(upload, file_key: str, fmt: str, mapping: dict[str, str] | None,
+         date_order: str | None) -> tuple[ImportResult | None, str | None]:
+    """The parsed upload for these choices; re-read only when the file or a choice changes."""
+    cached = st.session_state.get(_STATE)
+    if cached and cached["file"] == file_key and cached["date_order"] == date_order:
+        result = cached["result"]
+        if (result is not None and _same_mapping(mapping, result.mapping)) or (
+                result is None and cached["mapping"] == mapping):
+            return result, cached["error"]
+    bar, update = _progress_bar()
+    result, error = read_upload(upload.name, upload.getvalue(), fmt, mapping=mapping,
+                                date_order=date_order, progress=update)
+    bar.empty()
+    st.session_state[_STATE] = {"file": file_key, "mapping": mapping, "date_order": date_order,
+                                "result": result, "error": error, "links": None}
+    return result, error
+
+
+def mapping_editor(result: ImportResult, prefix: str
+                   ) -> tuple[dict[str, str], str | None, bool]:
+    """Column → field choices for a generic file; returns (mapping, date order, remember)."""
+    with st.expander("Column mapping (generic file): check it, change it", expanded=True):
+        st.caption("Each canonical field reads from one column of your file. Fields found by "
+                   "header name or by the values are pre-selected; choose '—' to leave one "
+                   "out. The preview and the report below follow your choice.")
+        options = [NOT_MAPPED, *result.columns]
+        chosen: dict[str, str] = {}
+        cols = st.columns(3)
+        for i, (field, label) in enumerate(FIELDS.items()):
+            current = result.mapping.get(field, NOT_MAPPED)
+            index = options.index(current) if current in options else 0
+            value = cols[i % 3].selectbox(label, options, index=index,
+                                          key=f"imp_map_{prefix}_{field}")
+            chosen[field] = "" if value == NOT_MAPPED else value
+        order = st.radio("Date order", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+                         horizontal=True, key=f"imp_order_{prefix}")
+        remember = st.checkbox("Remember this mapping for files with these columns",
+                               value=True, key=f"imp_remember_{prefix}")
+    given = {f: c for f, c in chosen.items() if c or f in result.mapping}
+    return given, None if order == "auto" else order, remember
+
+
+def _links_with_store(store: Store, result: ImportResult) -> list[tuple[str, str, str]]:
+    cached = st.session_state.get(_STATE)
+    if cached and cached.get("links") is not None:
+        return cached["links"]
+    days = pd.to_datetime(result.events["event_date"], errors="coerce").dropna()
+    links: list[tuple[str, str, str]] = []
+    if len(days):
+        first, last = days.min().date(), days.max().date()
+        window = Filters(date_from=first - timedelta(days=1), date_to=last + timedelta(days=1))
+        existing = store.events(window)
+        links = find_cross_source_duplicates(result.events, existing)
+    if cached is not None:
+        cached["links"] = links
+    return links
+
+
+def show_report(result: ImportResult, name: str, store: Store | None = None) -> None:
     report = result.report()
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rows read", f"{result.rows_read:,}")
     c2.metric("Accepted", f"{len(result.events):,}")
     c3.metric("Rejected", f"{len(result.rejections):,}")
-    st.caption(f"Format: {for_markdown(result.format)}")
+    geocoded = sum(v for k, v in result.notes.items()
+                   if k.startswith("geocoded_") and k != "geocoded_same_name_ranked")
+    c4.metric("Geocoded offline", f"{geocoded:,}")
+    st.caption(f"Format: {for_markdown(result.format)} · file: {for_markdown(name)}")
+    if result.info:
+        st.markdown("**Decisions taken for the whole file**")
+        st.dataframe(pd.DataFrame([{"what": k, "decision": v} for k, v in result.info.items()]),
+                     hide_index=True)
     if len(result.events):
         st.markdown("**Preview** (first rows after mapping to the canonical table)")
         st.dataframe(result.events.head(20), hide_index=True)
     if result.rejections:
-        st.markdown("**Rejected rows**")
+        st.markdown("**Rejected rows by reason**")
+        st.dataframe(pd.DataFrame(report["rejections_by_reason"]), hide_index=True)
+        st.markdown("**First rejected rows** (row = line in your file, header = 1)")
         st.dataframe(pd.DataFrame([
             {"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejections[:200]
         ]), hide_index=True)
     notes = {k: v for k, v in report.get("notes", {}).items() if v}
     if notes:
-        st.markdown("**Notes**")
+        st.markdown("**Notes** (inferences and repairs, with the rows they touched)")
         st.dataframe(pd.DataFrame([{"note": k, "rows": v} for k, v in notes.items()]),
                      hide_index=True)
+    if result.unresolved:
+        st.markdown("**Names that did not resolve** (kept without that detail)")
+        st.dataframe(pd.DataFrame([{"name": k, "rows": v} for k, v in
+                                   Counter(result.unresolved).most_common(200)]),
+                     hide_index=True)
+    links = list(result.links)
+    if store is not None and len(result.events):
+        links += _links_with_store(store, result)
+    if links:
+        st.markdown("**Likely the same incident** (both rows are kept; linked, not merged)")
+        st.dataframe(pd.DataFrame([{"event": a, "same incident as": b, "why": why}
+                                   for a, b, why in links[:500]]), hide_index=True)
 
 
 def add_to_store(store: Store, result: ImportResult) -> UpsertResult:
     return store.upsert(result.events)
+
+
+def import_flow(store: Store, upload, fmt: str) -> None:
+    """The whole page body for one uploaded file: read, map, report, store."""
+    digest = hashlib.sha256(upload.getvalue()).hexdigest()
+    file_key = json.dumps([digest, upload.name, fmt])
+    prefix = digest[:10]
+    cached = st.session_state.get(_STATE)
+    mapping, date_order, remember = None, None, False
+    editor_shown = False
+    if cached and cached["file"] == file_key and cached["result"] is not None and \
+            cached["result"].format == "generic":
+        mapping, date_order, remember = mapping_editor(cached["result"], prefix)
+        editor_shown = True
+    result, error = load(upload, file_key, fmt, mapping, date_order)
+    if error:
+        st.error(for_markdown(error))
+        return
+    if result.format == "generic" and not editor_shown:
+        mapping, date_order, remember = mapping_editor(result, prefix)
+        result, error = load(upload, file_key, fmt, mapping, date_order)
+        if error:
+            st.error(for_markdown(error))
+            return
+    show_report(result, upload.name, store)
+    if len(result.events) and st.button(f"Add {len(result.events):,} events to the store",
+                                        type="primary"):
+        outcome = add_to_store(store, result)
+        if result.format == "generic" and remember:
+            unmapped = {f: "" for f in FIELDS if f not in result.mapping}
+            remember_mapping(result.columns, unmapped | result.mapping, date_order)
+        st.success(f"Stored: {outcome.inserted:,} new, {outcome.updated:,} updated, "
+                   f"{outcome.unchanged:,} unchanged.")

@@ -23,7 +23,11 @@ def show_legend(plan: MapPlan) -> None:
         '<div>◌ large dashed circle: district centre</div>'
         '<div><span style="background:#e6550d;opacity:.6">&nbsp;&nbsp;&nbsp;</span> '
         'shaded oblast: located only to the oblast</div>'
-        '<div>⓷ numbered circle: aggregated events — size = count, colour = the most '
+        # A drawn badge, not a character: Chromium on Debian (fonts-liberation, DejaVu) has
+        # no glyph for circled digits such as ⓷ and drew an empty box.
+        '<div><span style="display:inline-block;width:15px;height:15px;border-radius:8px;'
+        'background:#1f5fb4;color:#fff;font:600 9px/15px sans-serif;text-align:center">'
+        '3</span> numbered circle: aggregated events — size = count, colour = the most '
         'common origin among them</div>'
     )
     kinds = plan.kinds

@@ -20,11 +20,16 @@ def open_store(url: str | None = None, *, snapshot: bool = True) -> Store:
     except ValueError as exc:
         raise StoreError(f"store URL {raw!r}: {exc}") from exc
     scheme, _, rest = resolved.partition("://")
+    store: Store
     if scheme == "duckdb":
         from geo.store.duckdb import DuckDBStore
 
-        return DuckDBStore(rest[1:] if rest.startswith("/") and rest[1:2] == "/" else rest,
-                           snapshot=snapshot)
-    from geo.store.postgis import PostGISStore
+        store = DuckDBStore(rest[1:] if rest.startswith("/") and rest[1:2] == "/" else rest,
+                            snapshot=snapshot)
+    else:
+        from geo.store.postgis import PostGISStore
 
-    return PostGISStore(resolved)
+        store = PostGISStore(resolved)
+    store.publication_delay_hours = settings.get("publication_delay_hours")
+    store.coordinate_decimals = settings.get("coordinate_decimals")
+    return store

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
+from geo.curation import Change
 from geo.filters import UNKNOWN_ORIGIN, Filters
 from geo.schema import COLUMNS, POINT_PRECISIONS
 
@@ -88,6 +89,11 @@ class Store(ABC):
     """An event store. Subclasses provide connections and the dialect hooks."""
 
     url: str
+    # Public-instance safeguards (settings SALVO_PUBLICATION_DELAY_HOURS and
+    # SALVO_COORDINATE_DECIMALS); 0 = off. Applied to every read, so no view or export
+    # can show what a setting hides.
+    publication_delay_hours: int = 0
+    coordinate_decimals: int = 0
 
     # ---- dialect -----------------------------------------------------------------------
     @abstractmethod
@@ -118,6 +124,10 @@ class Store(ABC):
         """The WHERE clause (without the keyword) and parameters for ``f``."""
         clauses = ["status = 'active'"]
         params: list = []
+        if self.publication_delay_hours:
+            cutoff = datetime.now(UTC) - timedelta(hours=self.publication_delay_hours)
+            clauses.append("event_date < ?")  # a date-only event may be later that day
+            params.append(cutoff.date())
         if f.date_from:
             clauses.append("event_date >= ?")
             params.append(f.date_from)
@@ -209,10 +219,13 @@ class Store(ABC):
         period = self._period(bin_)
         return self._query(
             f"SELECT {period} AS period, origin_group, count(*) AS events, "
-            "sum(launched) AS launched, sum(destroyed) AS destroyed, "
+            # Sums as floats in every dialect (DuckDB's are HUGEINT, PostgreSQL's bigint):
+            # the same frame types whichever store answers.
+            f"{_float('sum(launched)')} AS launched, {_float('sum(destroyed)')} AS destroyed, "
             # Share destroyed only over reports that give both counts (unknown ≠ zero).
-            "sum(CASE WHEN destroyed IS NOT NULL THEN launched END) AS launched_known, "
-            "sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END) AS reports "
+            f"{_float('sum(CASE WHEN destroyed IS NOT NULL THEN launched END)')} "
+            "AS launched_known, "
+            f"{_float('sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END)')} AS reports "
             f"FROM events WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
             params,
         )
@@ -236,12 +249,12 @@ class Store(ABC):
         """Point events (newest first), at most ``limit``: the map's symbol layer."""
         where, params = self.where(f)
         extra, extra_params = self._bbox_clause(bbox)
-        return self._query(
+        return self._published(self._query(
             f"SELECT {select_list(POINT_COLUMNS)} FROM events "
             f"WHERE {where} AND map_kind = 'point'{extra} "
             "ORDER BY event_date DESC, event_id LIMIT ?",
             params + extra_params + [int(limit)],
-        )
+        ))
 
     def grid(self, f: Filters, zoom: int, bbox: BBox | None = None) -> pd.DataFrame:
         """Point events counted per grid cell and origin group (aggregated map layer).
@@ -252,14 +265,14 @@ class Store(ABC):
         size = grid_size(zoom)
         where, params = self.where(f)
         extra, extra_params = self._bbox_clause(bbox)
-        return self._query(
+        return self._published(self._query(
             "SELECT CAST(floor(latitude / ?) AS BIGINT) AS gy, "
             "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, count(*) AS n, "
             "avg(latitude) AS lat, avg(longitude) AS lon "
             f"FROM events WHERE {where} AND map_kind = 'point'{extra} "
             "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
             [size, size * 1.5] + params + extra_params,
-        )
+        ))
 
     def area_counts(self, f: Filters) -> pd.DataFrame:
         """Oblast-level events per oblast (an event naming several oblasts counts in each)."""
@@ -279,15 +292,47 @@ class Store(ABC):
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params = params + [int(limit), int(offset)]
-        return self._query(sql, params)
+        return self._published(self._query(sql, params))
+
+    @abstractmethod
+    def apply_change(self, change: Change) -> None:
+        """Write one curation change and its audit row in a single transaction."""
+
+    def history(self, event_id: str) -> pd.DataFrame:
+        """The audit log of one event, oldest first (who, when, what, why, before/after)."""
+        return self._query(
+            "SELECT changed_at, actor, action, reason, before_json AS before, "
+            "after_json AS after FROM audit_log "
+            "WHERE event_id = ? ORDER BY id", [event_id])
+
+    def links(self, event_id: str) -> pd.DataFrame:
+        """Duplicate links touching one event, in either direction."""
+        return self._query(
+            "SELECT event_id, other_id, relation, actor, changed_at, reason FROM event_links "
+            "WHERE event_id = ? OR other_id = ? ORDER BY changed_at", [event_id, event_id])
+
+    def _published(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.coordinate_decimals and not frame.empty:
+            for column in ("latitude", "longitude", "lat", "lon"):
+                if column in frame:
+                    frame[column] = frame[column].round(self.coordinate_decimals)
+        return frame
 
     def get(self, event_id: str) -> dict | None:
-        frame = self._query(
+        frame = self._published(self._query(
             f"SELECT {select_list(COLUMNS)}, status FROM events WHERE event_id = ?", [event_id]
-        )
+        ))
         if frame.empty:
             return None
+        if self.publication_delay_hours:
+            cutoff = datetime.now(UTC) - timedelta(hours=self.publication_delay_hours)
+            if str(frame["event_date"].iloc[0]) >= cutoff.date().isoformat():
+                return None
         return {k: (None if _missing(v) else v) for k, v in frame.iloc[0].items()}
+
+
+def _float(expr: str) -> str:
+    return f"CAST({expr} AS DOUBLE PRECISION)"
 
 
 def _as_date(value: object) -> date | None:

@@ -114,6 +114,40 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        2,
+        "curation: audit log, duplicate links, curated flag",
+        duckdb=(
+            # A curated row is never overwritten by a re-import of its source file.
+            "ALTER TABLE events ADD COLUMN curated BOOLEAN DEFAULT false",
+            "CREATE SEQUENCE audit_log_id",
+            "CREATE TABLE audit_log (id BIGINT DEFAULT nextval('audit_log_id'), "
+            "event_id VARCHAR NOT NULL, changed_at VARCHAR NOT NULL, "
+            "actor VARCHAR NOT NULL, action VARCHAR NOT NULL, reason VARCHAR NOT NULL, "
+            "before_json VARCHAR, after_json VARCHAR)",
+            "CREATE TABLE event_links (event_id VARCHAR NOT NULL, other_id VARCHAR NOT NULL, "
+            "relation VARCHAR NOT NULL, actor VARCHAR NOT NULL, "
+            "changed_at VARCHAR NOT NULL, "
+            "reason VARCHAR NOT NULL)",
+        ),
+        postgres=(
+            "ALTER TABLE events ADD COLUMN curated BOOLEAN NOT NULL DEFAULT false",
+            "CREATE TABLE audit_log (id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL, "
+            "changed_at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
+            "reason TEXT NOT NULL, before_json TEXT, after_json TEXT)",
+            "CREATE INDEX audit_log_event_idx ON audit_log (event_id, id)",
+            "CREATE TABLE event_links (event_id TEXT NOT NULL, other_id TEXT NOT NULL, "
+            "relation TEXT NOT NULL, actor TEXT NOT NULL, changed_at TEXT NOT NULL, "
+            "reason TEXT NOT NULL)",
+            "CREATE INDEX event_links_idx ON event_links (event_id)",
+            "CREATE INDEX event_links_other_idx ON event_links (other_id)",
+        ),
+    ),
+)
+
+
 def pending(applied: set[int]) -> list[Migration]:
     """Migrations not yet applied, in order."""
     return [m for m in MIGRATIONS if m.version not in applied]

@@ -24,6 +24,7 @@ import pandas as pd
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from geo.curation import Change
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
 from geo.store.base import BBox, Store, StoreError, UpsertResult, derived_sql
 from geo.store.duckdb import staging_frame
@@ -35,12 +36,13 @@ from geo.store.migrations import pending
 MIGRATION_LOCK = 0x5A17_0001
 WRITE_LOCK = 0x5A17_0002
 IDLE_CONNECTIONS = 4
-# After a bulk change the planner needs fresh statistics before autovacuum gets to it.
 ANALYZE_AFTER_ROWS = 1000
 
-# Session settings the results depend on: ISO dates from CAST(date AS VARCHAR), and floats
-# printed exactly (row hashes, exports) whatever the server or role defaults are.
-_SESSION = "SET datestyle = 'ISO, YMD'; SET extra_float_digits = 3; SET intervalstyle = 'iso_8601'"
+# Session settings the results depend on, whatever the server or role defaults are: ISO
+# dates from CAST(date AS VARCHAR), floats printed exactly (row hashes, exports), and '\'
+# read as a plain character (the shared SQL's ESCAPE '\' clauses).
+_SESSION = ("SET datestyle = 'ISO, YMD'; SET extra_float_digits = 3; "
+            "SET standard_conforming_strings = on")
 
 _INT32, _INT64, _FLOATS, _DATE, _TIMESTAMPS = (
     {21, 23}, {20}, {700, 701, 1700}, 1082, {1114, 1184}
@@ -99,10 +101,9 @@ def redact(url: str) -> str:
 
 def _column(values: tuple, oid: int) -> pd.Series | pd.api.extensions.ExtensionArray:
     """One result column with the dtype DuckDB's ``.df()`` gives, so callers see no seam."""
-    has_null = any(v is None for v in values)
     if oid in _INT32 or oid in _INT64:
         wide = oid in _INT64
-        if has_null:
+        if None in values:
             return pd.array(values, dtype="Int64" if wide else "Int32")
         return np.array(values, dtype=np.int64 if wide else np.int32)
     if oid in _FLOATS:
@@ -111,7 +112,7 @@ def _column(values: tuple, oid: int) -> pd.Series | pd.api.extensions.ExtensionA
         return pd.Series(pd.to_datetime(list(values)), dtype="datetime64[us]")
     if not values:
         return pd.Series([], dtype="str")
-    return pd.Series(list(values))
+    return pd.Series(list(values))  # text: pandas infers its string dtype, as from DuckDB
 
 
 def _frame(cur: psycopg.Cursor) -> pd.DataFrame:
@@ -153,7 +154,11 @@ class PostGISStore(Store):
         self._idle: list[psycopg.Connection] = []
         self._max_idle = idle_connections
         self._lock = threading.Lock()
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     def __repr__(self) -> str:
         return f"PostGISStore({redact(self.url)!r})"
@@ -189,7 +194,8 @@ class PostGISStore(Store):
     def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
         """``work(connection)``, once more on a fresh connection if the first one died
         (server restart, idle timeout). Safe for writes too: an upsert is idempotent and
-        runs in one transaction, so a retry cannot apply anything twice."""
+        runs in one transaction, so a retry cannot apply anything twice (if the connection
+        died during COMMIT, the retry reports the rows as unchanged)."""
         for attempt in (1, 2):
             con: psycopg.Connection | None = None
             try:
@@ -211,7 +217,17 @@ class PostGISStore(Store):
 
     # ---- schema --------------------------------------------------------------------------
     def _migrate(self) -> None:
+        def up_to_date(con: psycopg.Connection) -> bool:
+            # Checked without locks or DDL first, so a role that may only SELECT (a
+            # read-only dashboard) can open an already migrated store.
+            if con.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None:
+                return False
+            applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations")}
+            return not pending(applied)
+
         def work(con: psycopg.Connection) -> None:
+            if up_to_date(con):
+                return
             # Two app instances starting at once must not both run a migration.
             con.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
             try:
@@ -278,8 +294,41 @@ class PostGISStore(Store):
         rows = list(_copy_rows(stage))
         result = self._run(lambda con: self._upsert(con, rows))
         if result.inserted + result.updated >= ANALYZE_AFTER_ROWS:
+            # Without statistics the planner ignores the GIN/GiST indexes (measured: an
+            # origin filter scanned all rows until analysed). Autovacuum would get there
+            # within a minute; ANALYZE samples at most 30k rows, so this stays cheap.
             self._run(lambda con: con.execute("ANALYZE events"))
         return result
+
+    def apply_change(self, change: Change) -> None:
+        row = next(_copy_rows(staging_frame(pd.DataFrame([change.row]))))
+        values = ", ".join(f"%s::{_STAGE_TYPES.get(c, 'TEXT')} AS {c}" for c in COLUMNS)
+        before, after = change.audit_json()
+        derived = derived_sql("string_to_array({col}, ';')", "ARRAY[]::text[]")
+        names = ", ".join(COLUMNS)
+
+        def work(con: psycopg.Connection) -> None:
+            with con.transaction():
+                con.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                con.execute("DELETE FROM events WHERE event_id = %s", [change.event_id])
+                con.execute(
+                    f"INSERT INTO events ({names}, {', '.join(_DERIVED)}, row_hash, status, "
+                    f"imported_at, curated) SELECT {names}, {derived}, {hash_sql()}, %s, "
+                    f"localtimestamp, true FROM (SELECT {values}) s",
+                    [change.status, *row[:len(COLUMNS)]])
+                con.execute(
+                    "INSERT INTO audit_log (event_id, changed_at, actor, action, reason, "
+                    "before_json, after_json) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [change.event_id, change.at, change.actor, change.action, change.reason,
+                     before, after])
+                if change.link_to:
+                    con.execute(
+                        "INSERT INTO event_links VALUES (%s, %s, 'duplicate_of', %s, %s, %s)",
+                        [change.event_id, change.link_to, change.actor, change.at,
+                         change.reason])
+
+        self._run(work)
 
     def _upsert(self, con: psycopg.Connection, rows: list[tuple]) -> UpsertResult:
         names = ", ".join(COLUMNS)
@@ -300,8 +349,8 @@ class PostGISStore(Store):
             )
             inserted, updated, unchanged = con.execute(
                 "SELECT count(*) FILTER (WHERE e.event_id IS NULL), "
-                "count(*) FILTER (WHERE e.row_hash <> s.row_hash), "
-                "count(*) FILTER (WHERE e.row_hash = s.row_hash) "
+                "count(*) FILTER (WHERE e.row_hash <> s.row_hash AND NOT e.curated), "
+                "count(*) FILTER (WHERE e.row_hash = s.row_hash OR e.curated) "
                 "FROM salvo_stage s LEFT JOIN events e USING (event_id)"
             ).fetchone()
             if inserted or updated:  # a no-op re-import leaves version() alone
@@ -314,6 +363,7 @@ class PostGISStore(Store):
                     "ON CONFLICT (event_id) DO UPDATE SET "
                     + ", ".join(f"{c} = EXCLUDED.{c}" for c in refreshed)
                     # Curation survives a re-import: status is never overwritten here.
-                    + " WHERE events.row_hash <> EXCLUDED.row_hash"
+                    # An editor's correction outranks the source file's next re-import.
+                    + " WHERE events.row_hash <> EXCLUDED.row_hash AND NOT events.curated"
                 )
         return UpsertResult(int(inserted), int(updated), int(unchanged))

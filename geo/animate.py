@@ -1,0 +1,297 @@
+"""The GIF export: the map over the selected period, events appearing step by step.
+
+Each frame is the map for the *cumulative* range [start, end of the step] — the same plan
+(:func:`geo.maps.plan_map`) the app would show for those dates — with this step's points
+drawn in full and earlier ones faded, and a date stamp. Legend scales (origin colours, the
+oblast and grid ramps) are fixed from the last frame, so a colour means the same count in
+every frame.
+
+Rendering: the static part (title, caption, basemap, legends) is drawn once; per frame only
+the moving layers are drawn on a transparent view and pasted onto it (same projection, same
+pixel offset). Frames are capped at ``max_frames`` (default 120): past that the step gets
+coarser (day → week → month → several months). All frames share one palette.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import replace
+from datetime import date, timedelta
+
+from geo.filters import Filters
+from geo.origins import sort_groups
+from geo.render import (
+    INK,
+    MARGIN,
+    MUTED,
+    ImageOptions,
+    caption_lines,
+    context,
+    header_height,
+    header_layers,
+    layout,
+    title_text,
+    vega_spec,
+    vega_to_rgba,
+    vega_to_svg,
+)
+from geo.render_map import (
+    MAP_TITLE,
+    plan_for,
+    plan_groups,
+    point_rows,
+    points_layer,
+    spec,
+    style_precision_legend,
+)
+
+FRAME_MS = 300
+LAST_FRAME_MS = 2500
+# One index stays free: Pillow marks pixels unchanged since the previous frame with it,
+# which is what keeps a long animation small.
+PALETTE_SIZE = 255
+EARLIER_OPACITY = 0.5
+
+
+# ---- periods ------------------------------------------------------------------------------
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _starts(first: date, last: date, step: str, months: int = 1) -> list[date]:
+    if step == "day":
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    if step == "week":  # Monday-aligned, like the store's week bins
+        monday = first - timedelta(days=first.weekday())
+        return [max(first, monday + timedelta(weeks=i))
+                for i in range((last - monday).days // 7 + 1)]
+    start = first.replace(day=1)
+    count = ((last.year - start.year) * 12 + last.month - start.month) // months + 1
+    return [max(first, _add_months(start, i * months)) for i in range(count)]
+
+
+def periods(first: date, last: date, step: str = "auto", max_frames: int = 120
+            ) -> tuple[str, list[tuple[date, date]]]:
+    """(step used, [(start, end)…]) covering first..last in at most ``max_frames`` steps."""
+    if last < first:
+        first, last = last, first
+    order = ["day", "week", "month"]
+    if step not in order:
+        span = (last - first).days
+        step = "day" if span <= 45 else "week" if span <= 7 * max_frames else "month"
+    months = 1
+    starts = _starts(first, last, step)
+    while len(starts) > max_frames:
+        if step != "month":
+            step = order[order.index(step) + 1]
+        else:
+            total = (last.year - first.year) * 12 + last.month - first.month + 1
+            months = math.ceil(total / max_frames)
+        starts = _starts(first, last, step, months)
+    ends = [s - timedelta(days=1) for s in starts[1:]] + [last]
+    label = f"{months} months" if months > 1 else step
+    return label, list(zip(starts, ends, strict=True))
+
+
+def period_label(start: date, end: date, step: str) -> str:
+    if start == end:
+        return start.isoformat()
+    if step == "month":
+        return start.strftime("%Y-%m")
+    return f"{start.isoformat()} – {end.isoformat()}"
+
+
+# ---- frames -------------------------------------------------------------------------------
+STAMP_WIDTH = 300
+
+
+def stamp_layers() -> list[dict]:
+    """A date stamp in the view's top-left corner, its text from the ``stamp`` dataset."""
+    text = {"type": "text", "align": "left", "baseline": "top", "x": 16}
+    return [
+        {"data": {"name": "stamp"},
+         "mark": {"type": "rect", "x": 8, "y": 8, "x2": 8 + STAMP_WIDTH, "y2": 62,
+                  "fill": "white", "opacity": 0.88, "cornerRadius": 3}},
+        {"data": {"name": "stamp"},
+         "mark": {**text, "y": 14, "fontSize": 20, "fontWeight": "bold", "color": INK},
+         "encoding": {"text": {"field": "big", "type": "nominal"}}},
+        {"data": {"name": "stamp"},
+         "mark": {**text, "y": 40, "fontSize": 12, "color": MUTED},
+         "encoding": {"text": {"field": "small", "type": "nominal"}}},
+    ]
+
+
+def _named(layer: dict, name: str) -> dict:
+    return {**layer, "data": {"name": name}}
+
+
+def overlay_template(final, frame, area_top: int, groups: list[str]) -> dict:
+    """The moving layers as one compiled Vega spec; frames only swap its datasets.
+
+    Compiling Vega-Lite once instead of per frame halves the time of a long animation.
+    """
+    from geo.render_map import area_layer, cells_layers
+
+    layers = []
+    if area_top:
+        layers.append(_named(area_layer(final.areas.iloc[0:0], area_top), "areas"))
+    if final.mode == "grid" and groups:
+        circles, halo, label = cells_layers([], groups, legend=False)
+        layers += [_named(circles, "cells"), _named(halo, "labels"), _named(label, "labels")]
+    elif groups:
+        faded = points_layer([], groups, legend=False, opacity=EARLIER_OPACITY)
+        layers.append(_named(faded, "earlier"))
+        layers.append(_named(points_layer([], groups, legend=False), "newest"))
+    layers += stamp_layers()
+    vl = spec(frame, layers, transparent=True, legends=False)
+    vl["datasets"] = {"areas": [], "cells": [], "labels": [], "earlier": [], "newest": [],
+                      "stamp": [{"big": "", "small": ""}]}
+    return vega_spec(vl)
+
+
+def fill_template(template: dict, values: dict[str, list]) -> dict:
+    data = [{**d, "values": values[d["name"]]} if d.get("name") in values else d
+            for d in template.get("data", [])]
+    return {**template, "data": data}
+
+
+def gif_specs(store, filters: Filters, options: ImageOptions, exported_on: date):
+    """The base spec and one overlay spec per frame (Vega), plus each frame's date stamp.
+
+    Returns ``(base, frame_geometry, [(overlay, stamp_text), …])``.
+    """
+    from geo.maps import plan_map
+    from geo.render_map import (
+        area_features,
+        area_layer,
+        basemap_layers,
+        cell_rows,
+        cells_layers,
+        mask_layers,
+    )
+
+    width, height = options.size("gif")
+    ctx = context(store, filters, exported_on)
+    first = ctx.first or exported_on
+    last = ctx.last or first
+    step, spans = periods(first, last, options.step, options.max_frames)
+    counts = (f"{ctx.total:,} events, shown cumulatively per {step} from {first.isoformat()} "
+              f"to {last.isoformat()} ({len(spans)} frames)")
+    probe = layout(width, height, header_height(caption_lines(ctx, counts, width)),
+                   options.view)
+    final = plan_for(store, ctx.pinned, probe, options)
+    counts += (": numbered circles count the events up to each date (size = count, colour = "
+               "the most common origin)" if final.mode == "grid" else
+               ": the newest step in full colour, earlier events faded")
+    counts += "; oblast shading counts events located only to an oblast."
+    lines = caption_lines(ctx, counts, width - 2 * MARGIN)
+    frame = layout(width, height, header_height(lines), options.view)
+    final = plan_for(store, ctx.pinned, frame, options)
+    area_top = int(final.areas["n"].max()) if not final.areas.empty else 0
+    grid = final.mode == "grid"
+    cell_top = max((r["n"] for r in cell_rows(final.grid)), default=0) if grid else 0
+    # Grid: any origin present may be the most common one in some earlier frame.
+    groups = sort_groups(final.grid["origin_group"].astype(str)) if grid else plan_groups(final)
+
+    base_layers = basemap_layers(frame)
+    if area_top:
+        base_layers.append(area_layer(final.areas.iloc[0:0], area_top))
+    if groups:
+        base_layers += (cells_layers([], groups)[:1] if grid else [points_layer([], groups)])
+    base_layers += mask_layers(frame)
+    base_layers += header_layers(title_text(options, MAP_TITLE), lines, frame.top)
+    base = style_precision_legend(vega_spec(spec(frame, base_layers)))
+
+    template = overlay_template(final, frame, area_top, groups)
+    bbox = frame.bbox() if options.view is not None and options.view.lat is not None else None
+    limit = 0 if grid else options.max_points
+    overlays = []
+    previous = 0
+    for start, end in spans:
+        cumulative = replace(ctx.pinned, date_from=first, date_to=end)
+        plan = plan_map(store, cumulative, max_points=limit, zoom=frame.zoom, bbox=bbox)
+        values: dict[str, list] = {"areas": area_features(plan.areas)}
+        if plan.mode == "grid":
+            # Circle sizes relative to the last frame's largest cell: comparable over time.
+            rows = cell_rows(plan.grid, cell_top)
+            values["cells"], values["labels"] = rows, rows[:150]
+        elif not plan.points.empty:
+            new = plan.points["event_date"].astype(str).str[:10] >= start.isoformat()
+            values["earlier"] = point_rows(plan.points[~new])
+            values["newest"] = point_rows(plan.points[new])
+        unit = "day" if start == end else step
+        stamp = period_label(start, end, step)
+        values["stamp"] = [{"big": stamp, "small": f"+{plan.total - previous:,} this {unit} · "
+                                                   f"{plan.total:,} since {first.isoformat()}"}]
+        previous = plan.total
+        overlays.append((fill_template(template, values), stamp))
+    return base, frame, overlays
+
+
+def render_gif(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
+    from PIL import Image
+
+    scale = options.scale
+    width, height = options.size("gif")
+    base_spec, frame, overlays = gif_specs(store, filters, options, exported_on)
+    size = (round(width * scale), round(height * scale))
+    base = vega_to_rgba(base_spec, scale)
+    base = base.crop((0, 0, *size)) if base.size != size else base
+    offset = (round(frame.left * scale), round(frame.top * scale))
+    frames = []
+    for overlay_spec, _stamp in overlays:
+        overlay = vega_to_rgba(overlay_spec, scale)
+        image = base.copy()
+        image.alpha_composite(overlay, dest=offset)
+        frames.append(image.convert("RGB"))
+    palette = shared_palette(frames, _key_colours(base_spec))
+    indexed = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    durations = [FRAME_MS] * (len(indexed) - 1) + [LAST_FRAME_MS]
+    out = io.BytesIO()
+    indexed[0].save(out, format="GIF", save_all=True, append_images=indexed[1:],
+                    duration=durations, loop=0, optimize=True, disposal=1)
+    return out.getvalue()
+
+
+def _key_colours(vega: dict) -> list[str]:
+    """Colours that must survive quantisation exactly: every colour literal in the spec."""
+    import json
+    import re
+
+    found = re.findall(r'"(#[0-9a-fA-F]{6})"', json.dumps(vega))
+    return list(dict.fromkeys(["#ffffff", "#000000", INK, MUTED, *found]))
+
+
+def shared_palette(frames, key_colours: list[str]):
+    """One palette for all frames: the spec's own colours first, then an adaptive fill.
+
+    A palette fitted to pixels alone merges small but meaningful areas (legend swatches, a
+    few points) into their surroundings; the origin colours must stay exact.
+    """
+    from PIL import Image
+
+    fixed = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in key_colours][:96]
+    room = PALETTE_SIZE - len(fixed)
+    sample = Image.new("RGB", (frames[0].width, frames[0].height * 2))
+    sample.paste(frames[len(frames) // 2], (0, 0))
+    sample.paste(frames[-1], (0, frames[0].height))
+    adaptive = sample.quantize(colors=room, method=Image.Quantize.MEDIANCUT)
+    flat = adaptive.getpalette()[: 3 * room]
+    colours = list(fixed)
+    for i in range(0, len(flat), 3):
+        rgb = tuple(flat[i:i + 3])
+        if rgb not in colours:
+            colours.append(rgb)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for rgb in colours[:PALETTE_SIZE] for v in rgb])
+    return palette
+
+
+def frame_svgs(store, filters: Filters, options: ImageOptions, exported_on: date,
+               limit: int | None = None) -> tuple[str, list[str]]:
+    """The base SVG and the overlay SVGs (for tests: their text is searchable)."""
+    base_spec, _frame, overlays = gif_specs(store, filters, options, exported_on)
+    chosen = overlays if limit is None else overlays[:limit]
+    return vega_to_svg(base_spec), [vega_to_svg(s) for s, _ in chosen]

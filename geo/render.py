@@ -1,0 +1,344 @@
+"""Images rendered on the server, without a browser: shared options, captions, vl-convert.
+
+The map (:mod:`geo.render_map`), the timeline (:mod:`geo.render_timeline`) and the
+animation (:mod:`geo.animate`) are Vega-Lite specs drawn by ``vl-convert`` (a pip wheel with
+an embedded JavaScript engine and fonts): no browser, no network, the same pixels for the
+same input. Remote data URLs are refused (``allowed_base_urls=[]``): every spec carries its
+data inline, so an accidental URL fails loudly instead of rendering an empty chart.
+
+Every image states what it shows: the filters (with the date range pinned), how many events
+match and how they are drawn, the datasets they come from, and the export date. The export
+date is a parameter so the same data and filters give the same image.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import textwrap
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+
+from geo.filters import Filters, View, describe
+from geo.store.base import BBox
+
+IMAGE_FORMATS = ("png-map", "png-timeline", "gif")
+STEPS = ("auto", "day", "week", "month")
+DEFAULT_SIZE = {"png-map": (1200, 800), "png-timeline": (1200, 600), "gif": (800, 560)}
+MIN_WIDTH, MIN_HEIGHT, MAX_SIDE = 480, 320, 4000
+MIN_SCALE, MAX_SCALE = 0.5, 4.0
+MAX_TITLE = 120
+MAX_SOURCES_SHOWN = 6
+EXTENT = (22.0, 44.25, 40.3, 52.45)  # west, south, east, north: Ukraine with Crimea
+MARGIN = 12
+
+TITLE_SIZE = 18
+CAPTION_SIZE = 12
+CAPTION_LINE = 16
+CHAR_WIDTH = 0.56  # average glyph width of Liberation Sans, as a share of the font size
+INK = "#222222"
+MUTED = "#555555"
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """How an image export looks. Hashable: the app caches exports keyed by it."""
+
+    width: int = 0  # 0 = the format's default (DEFAULT_SIZE)
+    height: int = 0
+    scale: float = 1.0
+    step: str = "auto"  # GIF frame step / timeline bin: auto, day, week, month
+    title: str = ""
+    measure: str = "events"  # timeline measure (geo.timeline.MEASURES)
+    view: View | None = None  # map centre/zoom from a link; None = all of Ukraine
+    max_points: int = 2000  # same meaning as the SALVO_MAX_POINTS setting
+    max_frames: int = 120
+
+    def size(self, fmt: str) -> tuple[int, int]:
+        default = DEFAULT_SIZE.get(fmt, DEFAULT_SIZE["png-map"])
+        return (self.width or default[0], self.height or default[1])
+
+
+def check_options(options: ImageOptions, fmt: str) -> None:
+    """Raise ``ValueError`` with a one-line message when an option is out of range."""
+    width, height = options.size(fmt)
+    if not (MIN_WIDTH <= width <= MAX_SIDE and MIN_HEIGHT <= height <= MAX_SIDE):
+        raise ValueError(f"size {width}x{height}: width must be {MIN_WIDTH}–{MAX_SIDE} and "
+                         f"height {MIN_HEIGHT}–{MAX_SIDE} pixels")
+    if not MIN_SCALE <= options.scale <= MAX_SCALE or math.isnan(options.scale):
+        raise ValueError(f"scale {options.scale}: must be between {MIN_SCALE} and {MAX_SCALE}")
+    if options.step not in STEPS:
+        raise ValueError(f"step {options.step!r}: use one of {', '.join(STEPS)}")
+    if not 2 <= options.max_frames <= 500:
+        raise ValueError("max_frames must be between 2 and 500")
+    if options.max_points < 1:
+        raise ValueError("max_points must be positive")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every caption says, computed once per export."""
+
+    filters: Filters  # as requested
+    pinned: Filters  # with explicit from/to (the effective range)
+    total: int
+    sources: tuple[str, ...]
+    exported_on: date
+
+    @property
+    def first(self) -> date | None:
+        return self.pinned.date_from
+
+    @property
+    def last(self) -> date | None:
+        return self.pinned.date_to
+
+
+def context(store, filters: Filters, exported_on: date) -> Context:
+    from geo.export import pin_dates, source_datasets, store_range
+
+    first, last = store_range(store)
+    return Context(filters, pin_dates(filters, first, last), store.count(filters),
+                   tuple(source_datasets(store, filters)), exported_on)
+
+
+def title_text(options: ImageOptions, default: str) -> str:
+    text = " ".join((options.title or "").split())  # no control characters or line breaks
+    if len(text) > MAX_TITLE:
+        text = text[: MAX_TITLE - 1] + "…"
+    return text or default
+
+
+def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str, ...] = ()
+                  ) -> list[str]:
+    """The caption under the title, wrapped to ``width_px``: filters, counts, sources, date."""
+    sources = list(ctx.sources[:MAX_SOURCES_SHOWN])
+    if len(ctx.sources) > MAX_SOURCES_SHOWN:
+        sources.append(f"and {len(ctx.sources) - MAX_SOURCES_SHOWN} more")
+    paragraphs = [
+        f"Filters: {describe(ctx.pinned)}",
+        counts,
+        *extra,
+        f"Data: {', '.join(sources) if sources else 'no matching events'}",
+        f"Exported {ctx.exported_on.isoformat()} from Salvo. Weapon origin = the country that "
+        "designed or supplied the weapon, not who fired it.",
+    ]
+    chars = max(30, int(width_px / (CAPTION_SIZE * CHAR_WIDTH)))
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines.extend(textwrap.wrap(paragraph, chars, break_on_hyphens=False) or [""])
+    return lines
+
+
+def header_height(lines: list[str]) -> int:
+    """Pixels taken by the title and its caption lines (at scale 1)."""
+    return 10 + TITLE_SIZE + 8 + CAPTION_LINE * len(lines) + 10
+
+
+def title_params(title: str, lines: list[str]) -> dict:
+    """A Vega-Lite title with the caption as subtitle (for auto-sized charts)."""
+    return {
+        "text": title, "subtitle": lines, "anchor": "start", "frame": "group",
+        "fontSize": TITLE_SIZE, "color": INK, "subtitleFontSize": CAPTION_SIZE,
+        "subtitleColor": MUTED, "subtitleLineHeight": CAPTION_LINE, "subtitlePadding": 6,
+        "offset": 10,
+    }
+
+
+def header_layers(title: str, lines: list[str], top: int) -> list[dict]:
+    """Title and caption as text marks at fixed pixels above a view that starts ``top`` down.
+
+    Used where the layout is explicit: a Vega title is placed above the *bounds* of the
+    marks, which moves it when shapes spill past the view. Texts are literals, never
+    expressions or templates.
+    """
+    rows = [(title, -top + 10, TITLE_SIZE, "bold", INK)]
+    rows += [(line, -top + 10 + TITLE_SIZE + 8 + i * CAPTION_LINE, CAPTION_SIZE, "normal", MUTED)
+             for i, line in enumerate(lines)]
+    return [{"data": {"values": [{}]},
+             "mark": {"type": "text", "text": text, "x": 0, "y": y, "align": "left",
+                      "baseline": "top", "fontSize": size, "fontWeight": weight, "color": colour}}
+            for text, y, size, weight, colour in rows]
+
+
+# ---- map geometry -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Frame:
+    """Pixel layout of a map image (at scale 1) and its Mercator projection."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    view_w: int
+    view_h: int
+    k: float  # projection scale, pixels per radian
+    tx: float
+    ty: float
+
+    @property
+    def padding(self) -> dict:
+        return {"left": self.left, "top": self.top, "right": self.right,
+                "bottom": self.height - self.top - self.view_h}
+
+    def projection(self) -> dict:
+        return {"type": "mercator", "scale": self.k, "translate": [self.tx, self.ty]}
+
+    def lonlat(self, x: float, y: float) -> tuple[float, float]:
+        lam = (x - self.tx) / self.k
+        phi = 2 * math.atan(math.exp((self.ty - y) / self.k)) - math.pi / 2
+        return math.degrees(lam), math.degrees(phi)
+
+    def bbox(self) -> BBox:
+        west, north = self.lonlat(0, 0)
+        east, south = self.lonlat(self.view_w, self.view_h)
+        return BBox(round(south, 4), round(west, 4), round(north, 4), round(east, 4))
+
+    @property
+    def zoom(self) -> int:
+        """The Leaflet zoom with the same scale (for the grid cell size)."""
+        return max(4, min(14, math.floor(math.log2(self.k * 2 * math.pi / 256) + 1e-9)))
+
+
+def _merc_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def layout(width: int, height: int, header: int, view=None) -> Frame:
+    """Where the view goes and which projection fills it.
+
+    Without a view the projection fits Ukraine; with a link's centre/zoom it uses Leaflet's
+    scale at that zoom (256·2^zoom pixels around the world), centred like the app.
+    """
+    from geo.maps import UKRAINE_CENTER, UKRAINE_ZOOM
+
+    right = min(270, max(180, width // 4))
+    view_w = width - MARGIN - right
+    view_h = max(80, height - header - MARGIN)
+    top = height - MARGIN - view_h
+    if view is not None and (view.zoom is not None or view.lat is not None):
+        lat, lon = (view.lat, view.lon) if view.lat is not None and view.lon is not None \
+            else UKRAINE_CENTER
+        k = 256 * 2 ** (view.zoom or UKRAINE_ZOOM) / (2 * math.pi)
+        cx, cy = math.radians(lon), _merc_y(lat)
+    else:
+        west, south, east, north = EXTENT
+        k = 0.97 * min(view_w / math.radians(east - west),
+                       view_h / (_merc_y(north) - _merc_y(south)))
+        cx, cy = math.radians((west + east) / 2), (_merc_y(south) + _merc_y(north)) / 2
+    return Frame(width, height, MARGIN, top, right, view_w, view_h, k,
+                 view_w / 2 - k * cx, view_h / 2 + k * cy)
+
+
+def _orient(geom):
+    """d3-geo draws the *outside* of a counter-clockwise ring: make exteriors clockwise."""
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.geometry.polygon import orient
+
+    if isinstance(geom, Polygon):
+        return orient(geom, sign=-1.0)
+    if isinstance(geom, MultiPolygon):
+        return MultiPolygon([orient(p, sign=-1.0) for p in geom.geoms])
+    parts = [_orient(g) for g in getattr(geom, "geoms", [])]
+    polys = [p for g in parts if g is not None
+             for p in (g.geoms if isinstance(g, MultiPolygon) else [g])]
+    return MultiPolygon(polys) if polys else None
+
+
+@lru_cache(maxsize=16)
+def _shapes_json(name: str, clip: tuple[float, float, float, float] | None) -> str:
+    """Bundled polygons, oriented for d3 and (for neighbours) cut to the area drawn."""
+    from shapely.geometry import box, mapping, shape
+
+    from geo.maps import basemap_features
+
+    out = []
+    for feature in basemap_features(name)["features"]:
+        geom = shape(feature["geometry"])
+        if clip is not None:
+            geom = geom.intersection(box(*clip))
+        geom = _orient(geom) if not geom.is_empty else None
+        if geom is None or geom.is_empty:
+            continue
+        out.append({"type": "Feature", "properties": feature.get("properties") or {},
+                    "geometry": mapping(geom)})
+    return json.dumps(out)
+
+
+def shapes(name: str, frame: Frame | None = None) -> list[dict]:
+    clip = None
+    if frame is not None:
+        b = frame.bbox()
+        dx, dy = (b.east - b.west) * 0.2 + 1, (b.north - b.south) * 0.2 + 1
+        clip = (round(b.west - dx, 1), round(b.south - dy, 1), round(b.east + dx, 1),
+                round(b.north + dy, 1))
+    return json.loads(_shapes_json(name, clip))
+
+
+# ---- vl-convert ---------------------------------------------------------------------------
+def vega_spec(vl_spec: dict) -> dict:
+    """Compile a Vega-Lite spec to Vega (to adjust what Vega-Lite cannot express)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_vega(vl_spec)
+
+
+def vega_to_image(spec: dict, width: int, height: int, scale: float) -> bytes:
+    """PNG bytes of a Vega spec, exactly ``width*scale`` × ``height*scale`` pixels, RGB."""
+    import vl_convert as vlc
+    from PIL import Image
+
+    raw = vlc.vega_to_png(spec, scale=scale, allowed_base_urls=[])
+    image = Image.open(io.BytesIO(raw))
+    return png_bytes(exact_size(image, round(width * scale), round(height * scale)))
+
+
+def vega_to_svg(spec: dict) -> str:
+    import vl_convert as vlc
+
+    return vlc.vega_to_svg(spec, allowed_base_urls=[])
+
+
+def vega_to_rgba(spec: dict, scale: float):
+    """A PIL RGBA image of a Vega spec (transparent where nothing is drawn).
+
+    vl-convert writes *premultiplied* colour into its PNG (a white pixel at 88 % opacity
+    comes out as 224,224,224,224), which composited as-is turns translucent marks grey.
+    Reading the bytes as Pillow's premultiplied mode ("RGBa") and converting divides the
+    colour back by alpha.
+    """
+    import vl_convert as vlc
+    from PIL import Image
+
+    raw = vlc.vega_to_png(spec, scale=scale, allowed_base_urls=[])
+    image = Image.open(io.BytesIO(raw)).convert("RGBA")
+    return Image.frombytes("RGBa", image.size, image.tobytes()).convert("RGBA")
+
+
+def exact_size(image, width: int, height: int):
+    """``image`` flattened on white and padded/cropped to exactly ``width`` × ``height``.
+
+    Vega lays out to the pixel, so this is a guard against an off-by-one in rounding, not a
+    resize: pixels are never scaled.
+    """
+    from PIL import Image
+
+    image = image.convert("RGBA")
+    canvas = Image.new("RGBA", (width, height), (255, 255, 255, 255))
+    canvas.alpha_composite(image.crop((0, 0, min(width, image.width),
+                                       min(height, image.height))))
+    return canvas.convert("RGB")
+
+
+def png_bytes(image) -> bytes:
+    """Deterministic PNG encoding (no timestamps or text chunks)."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=6)
+    return out.getvalue()
+
+
+def with_dates(filters: Filters, start: date | None, end: date | None) -> Filters:
+    return replace(filters, date_from=start, date_to=end)

@@ -1,0 +1,379 @@
+"""Server-side exports (issue 4): PNG map and timeline, GIF, offline HTML, citable links.
+
+Built from real data: the bundled ``data/events.csv`` and the shared Ukrainian Air Force
+file (3,585 rows), each imported into a temporary DuckDB store. Images are checked for
+exact size, non-blank content, their caption and legend text (in the SVG variant: cheaper
+than OCR), the app's colours, and against reviewed baselines in ``tests/baselines/`` with a
+tolerance. Regenerate baselines after an intended visual change with
+``SALVO_UPDATE_BASELINES=1 python -m pytest tests/test_render.py -k baseline`` and look at
+them before committing.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geo.export import (
+    _leaflet_css,
+    _script,
+    citable_query,
+    citable_url,
+    export_bytes,
+    map_html,
+    pin_dates,
+    source_datasets,
+    store_range,
+)
+from geo.filters import Filters, View, parse_query
+from geo.maps import plan_map
+from geo.origins import FIXED_COLOURS
+from geo.render import ImageOptions
+from tests.conftest import make_events
+from tests.fixtures.payloads import EVALUATED, HOSTILE
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+AIRFORCE = SHARED / "petroivaniuk-missile-attacks" / "missile_attacks_daily.csv"
+BUNDLED = ROOT / "data" / "events.csv"
+BASELINES = Path(__file__).resolve().parent / "baselines"
+ON = date(2026, 5, 1)  # the export date printed on every test image
+
+
+def _store(path: Path, *files: Path):
+    from geo.importers import read_events
+    from geo.store.duckdb import DuckDBStore
+
+    store = DuckDBStore(path, snapshot=True)
+    for file in files:
+        store.upsert(read_events(str(file)).events)
+    return store
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    store = _store(tmp_path_factory.mktemp("bundled") / "b.duckdb", BUNDLED)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def airforce(tmp_path_factory):
+    store = _store(tmp_path_factory.mktemp("airforce") / "af.duckdb", AIRFORCE)
+    assert store.count(Filters()) == 3585
+    yield store
+    store.close()
+
+
+def image(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def pixels(data: bytes) -> np.ndarray:
+    return np.asarray(image(data).convert("RGB")).astype(np.int16)
+
+
+def assert_not_blank(data: bytes, min_colours: int = 20) -> None:
+    rgb = pixels(data)
+    assert rgb.std() > 20, "image looks blank"
+    colours = np.unique(rgb.reshape(-1, 3), axis=0)
+    assert len(colours) >= min_colours, f"only {len(colours)} distinct colours"
+
+
+def has_colour(data: bytes, hex_colour: str) -> bool:
+    want = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return bool((pixels(data) == want).all(axis=-1).any())
+
+
+def svg_text(svg: str) -> str:
+    """The text content of an SVG (text elements and their tspans), unescaped."""
+    texts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", t) for t in texts))
+
+
+def caption_strings(store, filters: Filters) -> list[str]:
+    first, last = store_range(store)
+    pinned = pin_dates(filters, first, last)
+    return [f"Filters: {pinned.date_from.isoformat()} – {pinned.date_to.isoformat()}",
+            f"{store.count(filters):,} events", "Exported 2026-05-01 from Salvo",
+            *source_datasets(store, filters)]
+
+
+# ---- png-map ------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["bundled", "airforce"])
+def test_png_map_has_exact_size_content_legend_and_caption(which, request):
+    from geo.render_map import render_map_svg
+
+    store = request.getfixturevalue(which)
+    options = ImageOptions(width=900, height=620, scale=1)
+    result = export_bytes(store, Filters(), "png-map", exported_on=ON, options=options)
+    assert image(result.data).size == (900, 620)
+    assert_not_blank(result.data)
+    text = svg_text(render_map_svg(store, Filters(), options, ON))
+    for expected in caption_strings(store, Filters()):
+        assert expected in text, expected
+    assert "Weapon origin" in text and "Oblast-level events" in text
+    plan = plan_map(store, Filters(), max_points=options.max_points, zoom=6)
+    assert f"{plan.kinds['area']:,} shaded by oblast" in text
+    assert f"{plan.kinds['none']:,} without a map location" in text
+    if plan.kinds["point"]:
+        assert "Location precision" in text and f"{plan.kinds['point']:,} as points" in text
+        # The app's colour table, unchanged: the legend swatches use it exactly.
+        for group in set(plan.points["origin_group"]) & set(FIXED_COLOURS):
+            assert has_colour(result.data, FIXED_COLOURS[group]), group
+
+
+def test_png_map_scale_multiplies_pixels(bundled):
+    options = ImageOptions(width=640, height=480, scale=2)
+    data = export_bytes(bundled, Filters(), "png-map", exported_on=ON, options=options).data
+    assert image(data).size == (1280, 960)
+    assert_not_blank(data)
+
+
+def test_png_map_caption_states_filters_and_matching_sources(airforce):
+    from geo.render_map import render_map_svg
+
+    filters = parse_query({"origin": "PRK", "from": "2024-01-01"}).filters
+    text = svg_text(render_map_svg(airforce, filters, ImageOptions(), ON))
+    assert "Filters: 2024-01-01 – 2026-04-05; origin: PRK" in text
+    assert f"{airforce.count(filters):,} events" in text
+    assert "Data: petroivaniuk-missile-attacks" in text
+
+
+def test_png_map_aggregates_like_the_app_above_max_points(bundled):
+    from geo.render_map import cell_rows, render_map_svg
+
+    options = ImageOptions(width=900, height=620, max_points=2)
+    plan = plan_map(bundled, Filters(), max_points=2, zoom=6)
+    assert plan.mode == "grid"
+    rows = cell_rows(plan.grid)
+    assert sum(r["n"] for r in rows) == plan.kinds["point"]  # every point event counted once
+    text = svg_text(render_map_svg(bundled, Filters(), options, ON))
+    assert f"{plan.kinds['point']:,} aggregated into numbered circles" in text
+    assert "Most common origin" in text
+    for row in rows:
+        assert re.search(rf"(^|\s){re.escape(row['label'])}(\s|$)", text), row["label"]
+    data = export_bytes(bundled, Filters(), "png-map", exported_on=ON, options=options).data
+    assert image(data).size == (900, 620)
+
+
+def test_png_map_follows_a_link_view(bundled):
+    kyiv = ImageOptions(width=800, height=560, view=View(lat=50.45, lon=30.52, zoom=9))
+    whole = ImageOptions(width=800, height=560)
+    a = export_bytes(bundled, Filters(), "png-map", exported_on=ON, options=kyiv).data
+    b = export_bytes(bundled, Filters(), "png-map", exported_on=ON, options=whole).data
+    assert image(a).size == (800, 560)
+    assert_not_blank(a)
+    assert np.abs(pixels(a) - pixels(b)).mean() > 5  # a different part of the map
+
+
+def test_png_map_with_no_matching_events_still_renders(bundled):
+    from geo.render_map import render_map_svg
+
+    filters = Filters(q="no event says this")
+    data = export_bytes(bundled, filters, "png-map", exported_on=ON).data
+    assert image(data).size == (1200, 800)
+    text = svg_text(render_map_svg(bundled, filters, ImageOptions(), ON))
+    assert "No events with a map location match these filters." in text
+    assert "0 events" in text and 'text: "no event says this"' in text
+
+
+def test_hostile_title_and_filter_text_stay_text_in_images(bundled):
+    from geo.render_map import render_map_svg
+
+    title = "<img src=x onerror=alert(1)> {{7*7}} ${x}"
+    svg = render_map_svg(bundled, Filters(q="<script>alert(1)</script>"),
+                         ImageOptions(title=title), ON)
+    assert "<img" not in svg and "<script" not in svg
+    text = svg_text(svg)
+    assert title in text and 'text: "<script>alert(1)</script>"' in text
+
+
+# ---- png-timeline ---------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["bundled", "airforce"])
+def test_png_timeline_size_content_and_caption(which, request):
+    from geo.render_timeline import render_timeline_svg
+
+    store = request.getfixturevalue(which)
+    options = ImageOptions(width=1000, height=500, scale=1.5)
+    data = export_bytes(store, Filters(), "png-timeline", exported_on=ON, options=options).data
+    assert image(data).size == (1500, 750)
+    assert_not_blank(data, min_colours=10)
+    text = svg_text(render_timeline_svg(store, Filters(), options, ON))
+    for expected in caption_strings(store, Filters()):
+        assert expected in text, expected
+    assert "Weapon origin" in text
+
+
+def test_png_timeline_uses_the_requested_bin_and_measure(airforce):
+    from geo.render_timeline import render_timeline_svg
+
+    options = ImageOptions(step="week", measure="launched")
+    text = svg_text(render_timeline_svg(airforce, Filters(), options, ON))
+    assert "counted per week" in text and "Week starting" in text
+    assert "Weapons launched (attack reports)" in text
+
+
+# ---- gif ----------------------------------------------------------------------------------
+def test_gif_frames_have_a_date_stamp_and_the_legend(bundled):
+    from geo.animate import frame_svgs, gif_specs, periods
+
+    options = ImageOptions(step="month")
+    first, last = store_range(bundled)
+    step, spans = periods(first, last, "month", options.max_frames)
+    data = export_bytes(bundled, Filters(), "gif", exported_on=ON, options=options).data
+    gif = image(data)
+    assert gif.format == "GIF" and gif.size == (800, 560)
+    _base, frame, overlays = gif_specs(bundled, Filters(), options, ON)
+    assert gif.n_frames == len(spans) == len(overlays)
+    assert len(data) < 400_000
+
+    base_svg, frame_svg = frame_svgs(bundled, Filters(), options, ON)
+    base_text = svg_text(base_svg)
+    assert "Weapon origin" in base_text and "Location precision" in base_text
+    assert f"{bundled.count(Filters()):,} events, shown cumulatively per month" in base_text
+    for (start, _end), svg in zip(spans, frame_svg, strict=True):
+        assert start.strftime("%Y-%m") in svg_text(svg)
+
+    frames = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        frames.append(np.asarray(gif.convert("RGB")).astype(np.int16))
+    right = frame.left + frame.view_w + 1
+    legend = [f[frame.top:, right:] for f in frames]  # the legend column, right of the view
+    assert all(np.array_equal(legend[0], part) for part in legend[1:])
+    assert legend[0].std() > 10  # and it is not empty
+    corner = (slice(frame.top + 8, frame.top + 62), slice(frame.left + 8, frame.left + 300))
+    stamps = [f[corner] for f in frames]  # the date stamp in the view's corner
+    assert not np.array_equal(stamps[0], stamps[1])
+    assert all(s.mean() > 200 for s in stamps)  # a light box with dark text on it
+
+
+def test_gif_frames_are_capped_and_the_step_coarsened(airforce):
+    from geo.animate import periods
+
+    first, last = store_range(airforce)
+    step, spans = periods(first, last, "day", 120)
+    assert step == "month" and len(spans) <= 120  # 1,286 days → 44 months
+    assert spans[0][0] == first and spans[-1][1] == last
+    assert all(b[0] == a[1].fromordinal(a[1].toordinal() + 1)
+               for a, b in zip(spans, spans[1:], strict=False))
+    step, spans = periods(first, last, "week", 10)
+    assert step == "5 months" and len(spans) <= 10
+    options = ImageOptions(width=640, height=480, step="day", max_frames=6)
+    gif = image(export_bytes(airforce, Filters(), "gif", exported_on=ON, options=options).data)
+    assert gif.n_frames <= 6 and gif.size == (640, 480)
+
+
+# ---- html ---------------------------------------------------------------------------------
+def test_html_is_offline_interactive_and_deterministic(bundled):
+    a = export_bytes(bundled, Filters(), "html", exported_on=ON).data
+    b = export_bytes(bundled, Filters(), "html", exported_on=ON).data
+    assert a == b
+    page = a.decode("utf-8")
+    assert "L.map(" in page and "jQuery" in page and ".leaflet-container" in page
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert not re.search(r"<link[^>]*\bhref=[\"']?https?://", page)
+    assert "cdn.jsdelivr" not in page and "code.jquery.com" not in page
+    assert "/app/static" not in page and "L.tileLayer(" not in page
+    assert "Exported 2026-05-01 from Salvo" in page and "Weapon origin" in page
+
+
+def test_html_escapes_hostile_data_and_title(store):
+    payload = "{{7*7}} <img src=x onerror=alert(1)>"
+    store.upsert(make_events([
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "exact", "admin1": "UA-30",
+         "weapon_origin": "RUS", "location": payload, "weapon_model": payload,
+         "description": payload, "sources": "https://example.org/a"},
+        {"admin1": "UA-63", "geo_precision": "oblast", "description": HOSTILE[4]},
+    ]))
+    page = map_html(store, Filters(q="{{7*7}}"), ImageOptions(title=payload), ON).decode()
+    assert "{{7*7}}" not in page and not re.search(r"<img[^>]*onerror", page)
+    assert "&#123;&#123;7*7&#125;&#125;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    own = page  # the page without the inlined Leaflet/jQuery (base64 images hold "RRR"…)
+    for vendored in (_leaflet_css(), _script("leaflet.js"), _script("jquery.min.js")):
+        assert vendored in own
+        own = own.replace(vendored, "")
+    for pattern in EVALUATED:
+        assert not re.search(pattern, own), pattern
+
+
+# ---- determinism and baselines ---------------------------------------------------------------
+def test_exports_are_reproducible(bundled):
+    for fmt in ("csv", "geojson", "xlsx", "html"):
+        a = export_bytes(bundled, Filters(), fmt, exported_on=ON).data
+        b = export_bytes(bundled, Filters(), fmt, exported_on=ON).data
+        assert a == b, fmt
+    for fmt in ("png-map", "png-timeline"):
+        a = export_bytes(bundled, Filters(), fmt, exported_on=ON).data
+        b = export_bytes(bundled, Filters(), fmt, exported_on=ON).data
+        assert np.array_equal(pixels(a), pixels(b)), fmt
+
+
+BASELINE_CASES = {
+    "map_bundled.png": ("png-map", ImageOptions(width=800, height=560)),
+    "timeline_bundled.png": ("png-timeline", ImageOptions(width=800, height=420)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BASELINE_CASES))
+def test_images_match_reviewed_baseline(bundled, name):
+    fmt, options = BASELINE_CASES[name]
+    data = export_bytes(bundled, Filters(), fmt, exported_on=ON, options=options).data
+    path = BASELINES / name
+    if os.environ.get("SALVO_UPDATE_BASELINES") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        pytest.skip(f"wrote {path}: look at it before committing")
+    assert path.exists(), f"missing baseline {path}; see this module's docstring"
+    got, want = pixels(data), pixels(path.read_bytes())
+    assert got.shape == want.shape
+    diff = np.abs(got - want)
+    assert diff.mean() < 1.0, f"mean abs diff {diff.mean():.3f}"
+    assert (diff.max(axis=-1) > 64).mean() < 0.002, "too many pixels changed"
+
+
+# ---- citable links ------------------------------------------------------------------------
+def test_citable_link_pins_dates_and_keeps_view_and_event(bundled):
+    first, last = store_range(bundled)
+    filters = Filters(origins=("PRK",))
+    view = View(lat=50.45, lon=30.52, zoom=9, event="salvo-curated-0001")
+    query = citable_query(filters, view, first, last)
+    assert query["from"] == first.isoformat() and query["to"] == last.isoformat()
+    parsed = parse_query(query)
+    assert parsed.filters == filters.with_dates(first, last) and parsed.view == view
+    url = citable_url("http://localhost:8501/Map", filters, view, first, last)
+    assert url.startswith("http://localhost:8501/Map?from=")
+    assert "origin=PRK" in url and "event=salvo-curated-0001" in url and "zoom=9" in url
+    # The user's own dates are kept; a relative link when the base URL is unknown.
+    own = Filters(date_from=date(2024, 1, 1))
+    assert citable_url("", own, None, first, last) == (f"?from=2024-01-01&to={last}")
+
+
+@pytest.mark.parametrize("page", ["pages/1_Map.py", "pages/2_Timeline.py",
+                                  "pages/3_Events.py"])
+def test_pages_offer_a_pinned_link_and_an_export(page, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SALVO_STORE", str(tmp_path / "pages.duckdb"))
+    monkeypatch.setenv("SALVO_SEED_BUNDLED", "true")
+    monkeypatch.delenv("SALVO_AUTH_ROLES", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["origin"] = "PRK"
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert {"Copy link", "Export"} <= {e.label for e in at.expander}
+    link = next(c.value for c in at.code if "origin=PRK" in c.value)
+    assert re.search(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}", link)
+    assert at.selectbox(key=f"exp_fmt_{page.split('_')[1][:-3].lower()}").value
+    assert any(type(e).__name__ == "DownloadButton" for e in at.main)

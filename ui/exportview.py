@@ -1,0 +1,113 @@
+"""The "Copy link" and "Export" blocks at the end of the Map, Timeline and Events pages.
+
+Widgets only: links come from :func:`geo.export.citable_url`, files from
+:func:`geo.export.export_bytes`. A file is generated when the button is clicked (deferred
+``data=`` callable) through a cache keyed by the store URL, the data version, the filter
+*values*, the format and the options, never by frames or by who is asking, so a shared
+cache leaks nothing between sessions (docs/security.md G1/F4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from geo import settings
+from geo.export import FORMAT_LABELS, FORMATS, MEDIA, citable_url, export_bytes, file_name
+from geo.filters import Filters, View
+from geo.render import IMAGE_FORMATS, STEPS, ImageOptions
+from ui.page import Page
+from ui.state import current_view
+
+SIZES = {
+    "png-map": {"1200 × 800": (1200, 800), "1600 × 1000": (1600, 1000),
+                "1000 × 1000": (1000, 1000), "800 × 560": (800, 560)},
+    "png-timeline": {"1200 × 600": (1200, 600), "1600 × 800": (1600, 800),
+                     "1000 × 500": (1000, 500), "800 × 560": (800, 560)},
+    "gif": {"800 × 560": (800, 560), "1000 × 700": (1000, 700), "640 × 480": (640, 480)},
+}
+SLOW = {"gif": "An animation takes from a few seconds to about a minute.",
+        "png-map": "Rendered on the server in about a second.",
+        "png-timeline": "Rendered on the server in about a second."}
+
+
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
+def _export(url: str, version: str, filters: Filters, fmt: str, options: ImageOptions,
+            exported_on: date) -> bytes:
+    from ui.state import get_store
+
+    return export_bytes(get_store(), filters, fmt, exported_on=exported_on,
+                        options=options).data
+
+
+def page_url() -> str:
+    """This page's address without the query (``st.context.url``), or '' (relative)."""
+    try:
+        url = st.context.url
+    except (AttributeError, RuntimeError):
+        url = None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
+
+
+def copy_link(p: Page, view: View) -> None:
+    """A link that reopens this view and keeps its meaning as data is added."""
+    url = citable_url(page_url(), p.filters, view, p.facets.first, p.facets.last)
+    with st.expander("Copy link"):
+        st.code(url, language=None, wrap_lines=True)
+        st.caption("Use the copy button. The link holds every filter, the map view and the "
+                   "selected event, with the dates written out — \"all dates\" becomes the "
+                   "store's first to last date today — so it shows the same events after "
+                   "new data arrives.")
+
+
+def export_block(p: Page, *, key: str, default: str, measure: str = "events",
+                 step: str = "auto") -> None:
+    """Format choice and a download button; bytes are made (and cached) on click."""
+    view = current_view()
+    with st.expander("Export"):
+        fmt = st.selectbox("Format", FORMATS, index=FORMATS.index(default),
+                           format_func=FORMAT_LABELS.get, key=f"exp_fmt_{key}")
+        options = ImageOptions(max_points=settings.get("max_points"), measure=measure,
+                               step=step if step in STEPS else "auto")
+        if fmt in IMAGE_FORMATS or fmt == "html":
+            title = st.text_input("Title", max_chars=120, key=f"exp_title_{key}",
+                                  placeholder="default title")
+            options = replace(options, title=title.strip())
+        if fmt in IMAGE_FORMATS:
+            c1, c2 = st.columns(2)
+            sizes = SIZES[fmt]
+            size = c1.selectbox("Size (pixels)", list(sizes), key=f"exp_size_{key}_{fmt}")
+            scale = c2.selectbox("Sharpness", [1.0, 2.0], key=f"exp_scale_{key}",
+                                 format_func=lambda s: "2× (print)" if s == 2 else "1× (screen)")
+            options = replace(options, width=sizes[size][0], height=sizes[size][1],
+                              scale=float(scale))
+            if fmt == "gif":
+                frame_step = st.radio("One frame per", list(STEPS), horizontal=True,
+                                      key=f"exp_step_{key}",
+                                      help="auto: day, week or month by the length of the "
+                                           "period; at most 120 frames")
+                options = replace(options, step=frame_step)
+        if fmt in ("png-map", "gif", "html") and view.lat is not None:
+            if st.checkbox("Use the map's current centre and zoom", value=True,
+                           key=f"exp_view_{key}"):
+                options = replace(options, view=View(view.lat, view.lon, view.zoom))
+        exported_on = date.today()
+        store, filters = p.store, p.filters
+
+        def make() -> bytes:
+            return _export(store.url, store.version(), filters, fmt, options, exported_on)
+
+        st.download_button(f"Download {FORMAT_LABELS[fmt].split(' (')[0]}", data=make,
+                           file_name=file_name(fmt, exported_on), mime=MEDIA[fmt][0],
+                           on_click="ignore", type="primary", key=f"exp_dl_{key}")
+        st.caption("The file states the filters (with dates), how many events match, their "
+                   f"datasets and today's date. {SLOW.get(fmt, '')}")
+
+
+def share_and_export(p: Page, *, key: str, default: str, measure: str = "events",
+                     step: str = "auto") -> None:
+    """Both blocks, as the last thing on a page."""
+    copy_link(p, current_view())
+    export_block(p, key=key, default=default, measure=measure, step=step)
