@@ -14,16 +14,17 @@ What it does (details and caveats: docs/loadtest.md):
    :class:`~streamlit.testing.v1.AppTest` session (its own session state) driven from its own
    thread: switch between Overview / Map / Timeline / Events and change a sidebar filter
    (``w_origins``, ``w_dates``, ``w_types``, ``w_q``), ``run()``, record the wall time;
-4. after every rerun: the page raised nothing (``at.exception``), the page shown is the one
-   asked for, and its "Events" metric equals ``store.count(filters)`` for the filters *that
-   user* set — computed through a separate store object, so a cache shared across users that
-   mixed sessions up would show as a wrong count;
-5. the server's RSS (this process) and PostgreSQL connections are sampled throughout.
+4. every rerun: the page raised nothing (``at.exception``) and is the page asked for; its
+   "Events" metric is recorded with the filters *that user* set, and after the timed run
+   compared with ``store.count(filters)`` through a separate store object — a cache shared
+   across users that mixed sessions up shows as a wrong count;
+5. the server's RSS (this process), the app's PostgreSQL connections and store calls, and
+   the ``st.cache_data`` sizes at the end.
 
 Prints a markdown table and writes JSON (default ``bench/results/loadtest.json``).
 
 AppTest is not safe to drive from several threads out of the box: every ``AppTest.run()``
-sets three process globals and resets them when it finishes (see :func:`shared_runtime`).
+sets process globals and resets them when it finishes (see :func:`shared_runtime`).
 ``--raw-apptest`` runs without the fix, to show what goes wrong.
 """
 
@@ -33,6 +34,7 @@ import argparse
 import contextlib
 import gc
 import json
+import logging
 import os
 import platform
 import random
@@ -41,7 +43,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from multiprocessing import get_context
@@ -119,9 +121,14 @@ def shared_runtime() -> Iterator[None]:
     app.py instead of the page asked for. Here those names, as AppTest's module sees them,
     are swapped for process-wide equivalents, like a real server's: one runtime (media
     files, dataframe sources, component registry) installed once, the pages flag kept, the
-    ``global.appTest`` option set once. Each session also gets its own session id (AppTest
-    gives every session ``"test session id"``, so they would clear each other's media-file
-    references in a shared runtime). The app's code runs unchanged.
+    ``global.appTest`` option set once, one script cache (AppTest compiles the page afresh
+    on every run; a server compiles each page once — and concurrent compiles trip a CPython
+    3.11 thread-safety bug in the ast module: ``SystemError: AST constructor recursion depth
+    mismatch``, seen with ``--raw-apptest``), and one discovery of installed components
+    (AppTest repeats it in every session's first run: 0.6–0.9 s of CPU each here, which a
+    server spends once at start-up). Each session also gets its own
+    session id (AppTest gives every session ``"test session id"``, so they would clear each
+    other's media-file references in a shared runtime). The app's code runs unchanged.
     """
     from unittest.mock import MagicMock
 
@@ -136,6 +143,7 @@ def shared_runtime() -> Iterator[None]:
     from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1.util import build_mock_config_get_option
 
     runtime = MagicMock(spec=Runtime)
@@ -145,12 +153,20 @@ def shared_runtime() -> Iterator[None]:
     components = BidiComponentManager()
     components.discover_and_register_components(start_file_watching=False)
     runtime.bidi_component_registry = components
+    scripts = ScriptCache()
 
     class AbsorbRuntime:  # AppTest's `Runtime._instance = …` lands here
         _instance = None
 
     class KeepPagesFlag(PagesManager):  # AppTest's `PagesManager.uses_pages_directory = None`
         pass
+
+    class SharedComponents:  # AppTest's per-session component discovery (0.6–0.9 s each)
+        def discover_and_register_components(self, **_kwargs) -> None:
+            pass
+
+        def __getattr__(self, name: str):
+            return getattr(components, name)
 
     ids: dict[int, str] = {}
     ids_lock = threading.Lock()
@@ -161,19 +177,23 @@ def shared_runtime() -> Iterator[None]:
             super().__init__(script_path, session_state, *args, **kwargs)
             with ids_lock:  # the AppTest's session state object is one per user
                 self._session_id = ids.setdefault(id(session_state), f"user-{len(ids)}")
+            self._script_cache = scripts
 
     @contextlib.contextmanager
     def no_patch(_overrides):
         yield
 
     saved = {name: getattr(app_test, name) for name in
-             ("Runtime", "PagesManager", "LocalScriptRunner", "patch_config_options")}
+             ("Runtime", "PagesManager", "LocalScriptRunner", "ScriptCache",
+              "BidiComponentManager", "patch_config_options")}
     saved_get_option = config.get_option
     Runtime._instance = runtime
     config.get_option = build_mock_config_get_option({"global.appTest": True})
     app_test.Runtime = AbsorbRuntime
     app_test.PagesManager = KeepPagesFlag
     app_test.LocalScriptRunner = OwnSessionRunner
+    app_test.ScriptCache = lambda: scripts
+    app_test.BidiComponentManager = SharedComponents
     app_test.patch_config_options = no_patch
     try:
         yield
@@ -194,6 +214,9 @@ class Rerun:
     seconds: float
     error: str = ""
     wrong: str = ""
+    # The Events metric shown and the filters this user had set: checked after the run.
+    shown: int | None = None
+    filters: Filters | None = None
 
 
 @dataclass
@@ -204,33 +227,36 @@ class Shared:
     deadline: float
     first: date
     last: date
-    counter: Counter
     reruns: list[Rerun] = field(default_factory=list)
-    checks: list[int] = field(default_factory=lambda: [0])
     loadavg_start: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
-class Counter:
-    """``store.count(filters)`` through a store of our own, memoised (the data is fixed)."""
+def check_counts(url: str, reruns: list[Rerun], workers: int = 2) -> dict:
+    """After the timed run: each shown Events metric against ``store.count(filters)``.
 
-    def __init__(self, url: str):
-        from psycopg.conninfo import make_conninfo
+    Deferred so the checks add no load during the measurement (done inline, they held the
+    users up about half the time). The store is a separate object with its own
+    application_name; the data does not change during the run, so the answer is the same.
+    """
+    from psycopg.conninfo import make_conninfo
 
-        from geo.store import open_store
+    from geo.store import open_store
 
-        self.store = open_store(url)
-        # Its own application_name, so pg_stat_activity tells the app's connections apart.
-        self.store._conninfo = make_conninfo(self.store._conninfo,
-                                             application_name=CHECK_APP_NAME)
-        self.store.close()
-        self._memo: dict = {}
-        self._lock = threading.Lock()  # one query at a time: one connection
-
-    def count(self, filters) -> int:
-        with self._lock:
-            if filters not in self._memo:
-                self._memo[filters] = self.store.count(filters)
-            return self._memo[filters]
+    store = open_store(url)
+    store._conninfo = make_conninfo(store._conninfo, application_name=CHECK_APP_NAME)
+    store.close()  # drop the connection opened under the app's name
+    todo = [r for r in reruns if r.filters is not None]
+    distinct = list(dict.fromkeys(r.filters for r in todo))
+    t = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        want = dict(zip(distinct, pool.map(store.count, distinct), strict=True))
+    store.close()
+    for r in todo:
+        if r.shown != want[r.filters]:
+            r.wrong = (f"{r.page}: Events {r.shown:,} but store.count = {want[r.filters]:,} "
+                       f"for {r.filters}")[:500]
+    return {"count_checked": len(todo), "distinct_filters": len(distinct),
+            "check_s": round(time.perf_counter() - t, 1)}
 
 
 def _events_metric(at) -> int | None:
@@ -287,7 +313,7 @@ class User:
         elif action == "q":
             self.q = rng.choice(("", "", *SEARCHES))
             at.text_input(key="w_q").input(self.q)
-        else:  # back to everything (what "Reset filters" gives), one widget per run in a UI
+        else:  # origins and types emptied together, in one rerun
             self.origins, self.types = [], []
             at.multiselect(key="w_origins").set_value([])
             at.multiselect(key="w_types").set_value([])
@@ -298,6 +324,7 @@ class User:
         shared, at = self.shared, self.at
         start = time.perf_counter()
         error = wrong = ""
+        shown = None
         try:
             at.run()
         except Exception as exc:  # timeouts, harness failures: errors too
@@ -313,13 +340,10 @@ class User:
             elif metric is None:
                 wrong = f"{self.page}: no Events metric"
             else:
-                shared.checks[0] += 1
-                want = shared.counter.count(self.expected())
-                if metric != want:
-                    wrong = (f"{self.page}: Events {metric:,} but store.count = {want:,} for "
-                             f"{self.expected()}")
+                shown = metric
         shared.reruns.append(Rerun(self.n, round(start - shared.t0, 3), self.page, action,
-                                   round(seconds, 4), error[:500], wrong[:500]))
+                                   round(seconds, 4), error[:500], wrong[:500], shown,
+                                   self.expected() if shown is not None else None))
 
     def loop(self) -> None:
         try:
@@ -396,24 +420,53 @@ class Sampler(threading.Thread):
 
 
 @contextlib.contextmanager
-def counting_connects() -> Iterator[list[int]]:
-    """How many new PostgreSQL connections the app's store opens (pool misses)."""
+def counting_store_calls() -> Iterator[dict[str, int]]:
+    """The app store's calls (each takes a pooled connection), version() calls among them,
+    and new connections opened (pool misses). Counting wrappers only: behaviour unchanged."""
     from geo.store.postgis import PostGISStore
 
-    opened = [0]
-    original = PostGISStore._connect
+    counts = {"calls": 0, "version": 0, "connects": 0}
+    lock = threading.Lock()
+    originals = {name: getattr(PostGISStore, name) for name in ("_run", "version", "_connect")}
 
-    def counted(self):
-        con = original(self)
-        if self._conninfo and CHECK_APP_NAME not in self._conninfo:
-            opened[0] += 1
-        return con
+    def counting(name: str, key: str):
+        original = originals[name]
 
-    PostGISStore._connect = counted
+        def wrapper(self, *args, **kwargs):
+            if CHECK_APP_NAME not in self._conninfo:  # not the checker's store
+                with lock:
+                    counts[key] += 1
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    PostGISStore._run = counting("_run", "calls")
+    PostGISStore.version = counting("version", "version")
+    PostGISStore._connect = counting("_connect", "connects")
     try:
-        yield opened
+        yield counts
     finally:
-        PostGISStore._connect = original
+        for name, original in originals.items():
+            setattr(PostGISStore, name, original)
+
+
+def cache_stats() -> dict[str, dict]:
+    """st.cache_data entries and pickled bytes, by cached function (reads streamlit's
+    per-function caches: its public stats provider only gives grouped totals)."""
+    from streamlit.runtime.caching.cache_data_api import _data_caches
+
+    with _data_caches._caches_lock:
+        caches = [c for per_key in _data_caches._function_caches.values()
+                  for c in per_key.values()]
+    out: dict[str, dict] = {}
+    for cache in caches:
+        for stats in cache.get_stats().values():
+            for stat in stats:
+                entry = out.setdefault(stat.cache_name.rsplit(".", 1)[-1],
+                                       {"entries": 0, "bytes": 0})
+                entry["entries"] += 1
+                entry["bytes"] += int(stat.byte_length)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["bytes"]))
 
 
 # ---- report -----------------------------------------------------------------------------------
@@ -427,7 +480,8 @@ def _pct(values: list[float]) -> dict:
 
 
 def summarise(args, db_note: str, load: dict, warm: dict, shared: Shared, sampler: Sampler,
-              opened: int, rss: dict, elapsed: float, max_connections: int) -> dict:
+              store_calls: dict, rss: dict, elapsed: float, max_connections: int,
+              checks: dict) -> dict:
     reruns = [r for r in shared.reruns if r.action not in ("widget", "crash")]
     timed = [r.seconds for r in reruns]
     errors = [r for r in shared.reruns if r.error]
@@ -451,19 +505,25 @@ def summarise(args, db_note: str, load: dict, warm: dict, shared: Shared, sample
         "warmup_s": warm,
         "elapsed_s": round(elapsed, 1),
         "reruns": {**_pct(timed), "per_second": round(len(timed) / elapsed, 2),
+                   # Share of the users' time spent waiting for a rerun (1.0: never idle).
+                   "busy_share": round(sum(timed) / (args.users * elapsed), 2),
+                   # Without each session's first page load (all users arrive at once).
+                   "after_first": _pct([r.seconds for r in reruns if r.action != "open"]),
                    "by_page": {p: _pct([r.seconds for r in reruns if r.page == p])
                                for p in PAGES},
                    "by_action": {a: _pct([r.seconds for r in reruns if r.action == a])
                                  for a in ("open", "switch", *ACTIONS)}},
         "errors": {"count": len(errors), "distinct": len(first_errors),
                    "first": first_errors[:5]},
-        "checks": {"count_checked": shared.checks[0], "wrong": len(wrong),
+        "checks": {**checks, "wrong": len(wrong),
                    "first_wrong": list(dict.fromkeys(r.wrong for r in wrong))[:5]},
         "memory_mb": {**rss, "peak": max(rss_samples, default=float("nan")),
                       "growth": round(rss["end"] - rss["start"], 1)},
         "db": {"max_app_connections": max((s[2] for s in sampler.samples), default=0),
                "max_app_active": max((s[3] for s in sampler.samples), default=0),
-               "connections_opened_during_run": opened,
+               "connections_opened_during_run": store_calls["connects"],
+               "store_calls_during_run": store_calls["calls"],
+               "version_calls_during_run": store_calls["version"],
                "server_max_connections": max_connections},
         "load_average": {"start": shared.loadavg_start, "end": os.getloadavg()},
         "samples": sampler.samples,
@@ -486,9 +546,13 @@ def markdown(res: dict) -> str:
         f"{res['load']['upsert_s']} s, {res['load']['events_in_store']:,} events in store |",
         "| warm-up (first run per page, one session) | "
         + ", ".join(f"{k} {v:.2f} s" for k, v in res["warmup_s"].items()) + " |",
-        f"| reruns done | {r['n']:,} in {res['elapsed_s']} s ({r['per_second']}/s) |",
+        f"| reruns done | {r['n']:,} in {res['elapsed_s']} s ({r['per_second']}/s; users "
+        f"waiting on a rerun {r['busy_share']:.0%} of the time) |",
         f"| rerun latency p50 / p95 / max | {r.get('p50_s', '—')} / {r.get('p95_s', '—')} / "
         f"{r.get('max_s', '—')} s |",
+        f"| · without each session's first load ({r['after_first']['n']}) | "
+        f"{r['after_first'].get('p50_s', '—')} / {r['after_first'].get('p95_s', '—')} / "
+        f"{r['after_first'].get('max_s', '—')} s |",
     ]
     for page, s in r["by_page"].items():
         if s["n"]:
@@ -498,15 +562,22 @@ def markdown(res: dict) -> str:
     lines += [
         f"| errors | {errors['count']} |",
         *[f"| · error | `{e[:160]}` |" for e in errors["first"][:3]],
-        f"| Events metric checked against store.count | {res['checks']['count_checked']:,}, "
-        f"wrong: {res['checks']['wrong']} |",
+        f"| Events metric checked against store.count (after the run) | "
+        f"{res['checks']['count_checked']:,} reruns, {res['checks']['distinct_filters']:,} "
+        f"distinct filters; wrong: {res['checks']['wrong']} |",
         *[f"| · wrong | `{w[:160]}` |" for w in res["checks"]["first_wrong"][:3]],
         f"| server RSS before warm-up / start / end / peak | {m['before_warmup']:.0f} / "
         f"{m['start']:.0f} / {m['end']:.0f} / {m['peak']:.0f} MB |",
         f"| RSS growth during the run | {m['growth']:+.0f} MB |",
         f"| app DB connections: max open / max active | {d['max_app_connections']} / "
         f"{d['max_app_active']} (server max_connections {d['server_max_connections']}) |",
-        f"| new DB connections opened during the run | {d['connections_opened_during_run']:,} |",
+        f"| app store calls / of them version() / new connections opened | "
+        f"{d['store_calls_during_run']:,} / {d['version_calls_during_run']:,} / "
+        f"{d['connections_opened_during_run']:,} |",
+        "| st.cache_data at the end | "
+        + "; ".join(f"{k}: {v['entries']} entries, {v['bytes'] / 2**20:.1f} MB"
+                    for k, v in res.get("caches_at_end", {}).items())
+        + " |",
         f"| load average start → end | {la['start'][0]:.1f} → {la['end'][0]:.1f} "
         f"({c['cpus']} CPUs) |",
     ]
@@ -530,6 +601,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="drive unmodified AppTest from the threads (shows why not)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args(argv)
+    import streamlit.testing.v1  # noqa: F401 - streamlit sets its loggers' levels on import
+
+    # AppTest's bookkeeping on this thread (no script context): harmless, and noisy.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
 
     t_begin = time.perf_counter()
     with database(args.pg_url) as (url, db_note):
@@ -541,15 +617,17 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SALVO_STORE"] = url
         os.environ["SALVO_SEED_BUNDLED"] = "false"
         os.environ.pop("SALVO_AUTH_ROLES", None)  # open mode: no sign-in to simulate
-        counter = Counter(url)
-        facets = counter.store.facets()
-        max_connections = int(counter.store._query("SHOW max_connections", [])
-                              .iloc[0, 0])
+        from geo.store import open_store
+
+        probe = open_store(url)
+        facets = probe.facets()
+        max_connections = int(probe._query("SHOW max_connections", []).iloc[0, 0])
+        probe.close()
         gc.collect()
         rss = {"before_warmup": round(rss_mb(), 1)}
 
         runtime = contextlib.nullcontext() if args.raw_apptest else shared_runtime()
-        with runtime, counting_connects() as opened:
+        with runtime, counting_store_calls() as calls:
             # Warm-up: one session opens each page once (imports, first queries, caches).
             from streamlit.testing.v1 import AppTest
 
@@ -564,11 +642,11 @@ def main(argv: list[str] | None = None) -> int:
             del at
             gc.collect()
             rss["start"] = round(rss_mb(), 1)
-            opened_before = opened[0]
+            calls_before = dict(calls)
 
             t0 = time.perf_counter()
             shared = Shared(t0=t0, deadline=time.monotonic() + args.seconds,
-                            first=facets.first, last=facets.last, counter=counter)
+                            first=facets.first, last=facets.last)
             shared.loadavg_start = os.getloadavg()
             sampler = Sampler(url, t0)
             sampler.sample()
@@ -588,12 +666,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"still running after the timeout: {stuck}", file=sys.stderr)
             sampler.sample()
             sampler.finish()
-            opened_during = opened[0] - opened_before
+            store_calls = {k: calls[k] - calls_before[k] for k in calls}
+            caches = cache_stats()
             rss["end"] = round(sampler.samples[-1][1], 1)
             del users
             gc.collect()
             rss["end_after_gc"] = round(rss_mb(), 1)
-        counter.store.close()
+        print(f"checking {len(shared.reruns):,} reruns' Events metric …", flush=True)
+        checks = check_counts(url, shared.reruns)
         # The app's store (cached resource) keeps up to 4 idle connections: close them before
         # a private cluster goes away.
         with contextlib.suppress(Exception):
@@ -601,8 +681,9 @@ def main(argv: list[str] | None = None) -> int:
 
             _open(url).close()
 
-    res = summarise(args, db_note, load, warm, shared, sampler, opened_during, rss, elapsed,
-                    max_connections)
+    res = summarise(args, db_note, load, warm, shared, sampler, store_calls, rss, elapsed,
+                    max_connections, checks)
+    res["caches_at_end"] = caches
     res["total_wall_s"] = round(time.perf_counter() - t_begin, 1)
     table = markdown(res)
     print()

@@ -240,14 +240,21 @@ def render_gif(store, filters: Filters, options: ImageOptions, exported_on: date
     base = vega_to_rgba(base_spec, scale)
     base = base.crop((0, 0, *size)) if base.size != size else base
     offset = (round(frame.left * scale), round(frame.top * scale))
-    frames = []
-    for overlay_spec, _stamp in overlays:
-        overlay = vega_to_rgba(overlay_spec, scale)
+
+    def compose(index: int):
         image = base.copy()
-        image.alpha_composite(overlay, dest=offset)
-        frames.append(image.convert("RGB"))
-    palette = shared_palette(frames, _key_colours(base_spec))
-    indexed = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+        image.alpha_composite(vega_to_rgba(overlays[index][0], scale), dest=offset)
+        return image.convert("RGB")
+
+    # The palette comes from the middle and last frames (the fullest); every frame is then
+    # reduced to it as soon as it is drawn, so memory holds 1 byte per pixel per frame.
+    middle, last = len(overlays) // 2, len(overlays) - 1
+    samples = {middle: compose(middle), last: compose(last)}
+    palette = shared_palette(list(samples.values()), _key_colours(base_spec))
+    indexed = []
+    for index in range(len(overlays)):
+        rgb = samples.pop(index) if index in samples else compose(index)
+        indexed.append(rgb.quantize(palette=palette, dither=Image.Dither.NONE))
     durations = [FRAME_MS] * (len(indexed) - 1) + [LAST_FRAME_MS]
     out = io.BytesIO()
     indexed[0].save(out, format="GIF", save_all=True, append_images=indexed[1:],
@@ -264,7 +271,7 @@ def _key_colours(vega: dict) -> list[str]:
     return list(dict.fromkeys(["#ffffff", "#000000", INK, MUTED, *found]))
 
 
-def shared_palette(frames, key_colours: list[str]):
+def shared_palette(samples: list, key_colours: list[str]):
     """One palette for all frames: the spec's own colours first, then an adaptive fill.
 
     A palette fitted to pixels alone merges small but meaningful areas (legend swatches, a
@@ -274,10 +281,11 @@ def shared_palette(frames, key_colours: list[str]):
 
     fixed = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in key_colours][:96]
     room = PALETTE_SIZE - len(fixed)
-    sample = Image.new("RGB", (frames[0].width, frames[0].height * 2))
-    sample.paste(frames[len(frames) // 2], (0, 0))
-    sample.paste(frames[-1], (0, frames[0].height))
-    adaptive = sample.quantize(colors=room, method=Image.Quantize.MEDIANCUT)
+    width, height = samples[0].size
+    sheet = Image.new("RGB", (width, height * len(samples)))
+    for i, sample in enumerate(samples):
+        sheet.paste(sample, (0, i * height))
+    adaptive = sheet.quantize(colors=room, method=Image.Quantize.MEDIANCUT)
     flat = adaptive.getpalette()[: 3 * room]
     colours = list(fixed)
     for i in range(0, len(flat), 3):

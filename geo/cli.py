@@ -141,7 +141,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             upserted = store.upsert(result.events)
         finally:
             store.close()
-        report["store"] = {"url": store.url, "inserted": upserted.inserted,
+        report["store"] = {"url": _redacted(store.url), "inserted": upserted.inserted,
                            "updated": upserted.updated, "unchanged": upserted.unchanged}
     elapsed = time.perf_counter() - started  # read + validate + store
     report["seconds"] = round(elapsed, 3)
@@ -155,6 +155,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
                   f"{s['unchanged']} unchanged ({s['url']})")
         print(f"took {elapsed:.2f} s ({result.rows_read / max(elapsed, 1e-9):,.0f} rows/s)")
     return 0
+
+
+def _redacted(url: str) -> str:
+    """The store URL without a password (it would end up in logs)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:

@@ -120,14 +120,23 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, exported_on: date) -> bytes:
 
 
 def _normalise_zip(data: bytes, stamp: datetime) -> bytes:
-    """Rewrite a zip with fixed entry timestamps so identical content gives identical bytes."""
+    """Rewrite a zip with fixed entry timestamps so identical content gives identical bytes.
+
+    openpyxl also stamps ``dcterms:modified`` with the current time when it saves, whatever
+    the workbook properties say; that element is set to ``stamp`` here.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in sorted(source.infolist(), key=lambda i: i.filename):
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + when + rb"\g<2>", content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
@@ -164,10 +173,11 @@ def _day(value: object) -> date | None:
 
 
 def store_range(store) -> tuple[date | None, date | None]:
-    """First and last event date in the store (active events), or (None, None) if empty."""
+    """First and last date of the events the store shows (active, published), or Nones."""
+    where, params = store.where(Filters())
     frame = store._query(
         "SELECT CAST(min(event_date) AS VARCHAR) AS first, CAST(max(event_date) AS VARCHAR) "
-        "AS last FROM events WHERE status = 'active'", [])
+        f"AS last FROM events WHERE {where}", params)
     return _day(frame["first"].iloc[0]), _day(frame["last"].iloc[0])
 
 

@@ -71,15 +71,17 @@ _LIST_PARAMS = {
 }
 
 
-def _values(params: Mapping[str, object], key: str) -> list[str]:
+def _values(params: Mapping[str, object], key: str, *, split: bool = True) -> list[str]:
     raw = params.get(key)
     if raw is None:
         return []
     items = raw if isinstance(raw, (list, tuple)) else [raw]
     out: list[str] = []
     for item in items:
-        # Accept both repeated keys and comma-joined values (people type those by hand).
-        out.extend(part.strip() for part in str(item).split(",") if part.strip())
+        # Accept both repeated keys and comma-joined values (people type those by hand);
+        # free text keeps its commas.
+        parts = str(item).split(",") if split else [str(item)]
+        out.extend(part.strip() for part in parts if part.strip())
     return out
 
 
@@ -140,7 +142,7 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
             accepted = accepted[:MAX_VALUES]
         kwargs[attr] = tuple(accepted)
 
-    q_values = _values(params, "q")
+    q_values = _values(params, "q", split=False)
     q = " ".join(q_values).strip() if q_values else ""
     if len(q) > MAX_TEXT:
         notes.append(f"Shortened q to {MAX_TEXT} characters.")

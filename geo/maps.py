@@ -60,7 +60,9 @@ PRECISION_TEXT = {
 _MAP_CSS = (
     "<style>.salvo-count-icon{background:none;border:none}"
     ".salvo-count{font:600 11px/16px sans-serif;color:#fff;text-align:center;"
-    "text-shadow:0 0 3px #000,0 0 2px #000;pointer-events:none}</style>"
+    "text-shadow:0 0 3px #000,0 0 2px #000;pointer-events:none}"
+    # Long source URLs would otherwise run past the popup's edge.
+    ".leaflet-popup-content a{word-break:break-all}</style>"
 )
 
 
@@ -91,14 +93,15 @@ def plan_map(store: Store, filters: Filters, *, max_points: int, zoom: int | Non
              bbox: BBox | None = None) -> MapPlan:
     """Decide points vs aggregation and fetch only what will be drawn (all in the store)."""
     zoom = zoom or UKRAINE_ZOOM
-    kinds = store.count_by_kind(filters)
-    areas = store.area_counts(filters)
+    kinds, areas = store.map_counts(filters)
     empty = pd.DataFrame()
     if kinds["point"] <= max_points:
         points = store.points(filters, max_points)
         return MapPlan("points", points, empty, areas, kinds, zoom, len(points))
     view = _pad(bbox) if bbox else None
-    in_view = store.count_points(filters, view) if view else kinds["point"]
+    grid = store.grid(filters, zoom, view)
+    # Every point event falls in one cell: the cells add up to the events in the view.
+    in_view = kinds["point"] if view is None else int(grid["n"].sum()) if len(grid) else 0
     if view is not None and in_view <= max_points:
         points = store.points(filters, max_points, view)
         plan = MapPlan("points", points, empty, areas, kinds, zoom, len(points))
@@ -107,7 +110,6 @@ def plan_map(store: Store, filters: Filters, *, max_points: int, zoom: int | Non
             "pan or zoom out to see others."
         )
         return plan
-    grid = store.grid(filters, zoom, view)
     plan = MapPlan("grid", empty, grid, areas, kinds, zoom)
     plan.notes.append(
         f"{in_view:,} events in view: aggregated into numbered circles (over "
@@ -224,22 +226,22 @@ def _basemap_scripts(tiles: bool):
     neighbours = None
     if (DATA_DIR / "countries.geojson").exists():
         # Neighbouring countries are background: 3 decimals (~100 m) are plenty.
-        data = _shapes_json("countries.geojson", 3, lambda _p: {})
-        style = js_json({"fillColor": "#f4f4f4", "color": "#b5b5b5", "weight": 1,
-                         "fillOpacity": 0.2 if tiles else 1.0})
+        n_data = _shapes_json("countries.geojson", 3, lambda _p: {})
+        n_style = js_json({"fillColor": "#f4f4f4", "color": "#b5b5b5", "weight": 1,
+                           "fillOpacity": 0.2 if tiles else 1.0})
 
         def neighbours(name: str, parent: str) -> str:
-            return (f"var {name}=L.geoJson({data},{{style:function(){{return {style};}}}});"
+            return (f"var {name}=L.geoJson({n_data},{{style:function(){{return {n_style};}}}});"
                     f"{name}.addTo({parent});")
 
     labels = lambda p: {"iso": p.get("iso", ""),  # noqa: E731
                         "label": for_map(f"{p.get('name', '')} ({p.get('iso', '')})")}
-    data = _shapes_json("oblasts.geojson", 4, labels)  # ~10 m
-    style = js_json({"fillColor": "#e9e9e4", "color": "#777", "weight": 1,
-                     "fillOpacity": 0.25 if tiles else 1.0})
+    o_data = _shapes_json("oblasts.geojson", 4, labels)  # ~10 m
+    o_style = js_json({"fillColor": "#e9e9e4", "color": "#777", "weight": 1,
+                       "fillOpacity": 0.25 if tiles else 1.0})
 
     def oblasts(name: str, parent: str) -> str:
-        return (f"var {name}=L.geoJson({data},{{style:function(){{return {style};}}}});"
+        return (f"var {name}=L.geoJson({o_data},{{style:function(){{return {o_style};}}}});"
                 + _tooltip(name, "label", sticky=False)
                 + f"window.salvoOblasts={{}};{name}.eachLayer(function(l){{"
                 "window.salvoOblasts[l.feature.properties.iso]=l;});"
@@ -266,46 +268,85 @@ def _popup_html(row: pd.Series) -> str:
     return "<br>".join(p for p in parts if p)
 
 
+class _Table:
+    """Distinct values numbered in order of first use (repeated texts sent once)."""
+
+    def __init__(self):
+        self.values: list = []
+        self._index: dict = {}
+
+    def __call__(self, key: object, value: object = None) -> int:
+        if key not in self._index:
+            self._index[key] = len(self.values)
+            self.values.append(key if value is None else value)
+        return self._index[key]
+
+
+# Popup and tooltip of a point, assembled in the browser from the escaped pieces: the same
+# HTML as _popup_html (tests/test_payloads.py keeps the two in step), in a third of the bytes.
+_POINT_JS = (
+    "function(T){var s='\\u00b7';return{"
+    "tip:function(v){return v[0]+' '+s+' '+v[2]+' '+s+' '+v[4];},"
+    "pop:function(v){return['<b>'+v[0]+'</b> '+s+' '+T.type[v[1]],"
+    "(v[2]||'weapon not stated')+' \\u2014 '+T.origin[v[3]],v[4],"
+    "'<i>'+T.precision[v[5]]+'</i> '+s+' '+T.verification[v[6]],"
+    "v[7].map(function(u){return'<a href=\"'+u+'\" target=\"_blank\" "
+    "rel=\"noopener noreferrer nofollow\">'+u+'</a>';}).join(' '),"
+    "'<small>'+v[8]+'</small>'].filter(function(p){return p;}).join('<br>');}};}"
+)
+
+
+def point_record(row: dict, tables: dict[str, _Table]) -> list:
+    """The escaped pieces of one point's tooltip and popup (see ``_POINT_JS``)."""
+    precision, kind = str(row.get("geo_precision")), str(row.get("event_type"))
+    verification, origin = str(row.get("verification")), str(row.get("origin_group", ""))
+    return [
+        for_map(_day(row.get("event_date"))),
+        tables["type"](kind, for_map(row.get("event_type"))),
+        for_map(row.get("weapon_model") or ""),
+        tables["origin"](origin, for_map(origin_label(origin))),
+        for_map(row.get("location") or ""),
+        tables["precision"](precision, for_map(PRECISION_TEXT.get(precision, ""))),
+        tables["verification"](verification, for_map(row.get("verification"))),
+        [for_map(url) for url in safe_links(str(row.get("sources") or ""))],
+        for_map(row.get("event_id")),
+    ]
+
+
 def points_layer(points: pd.DataFrame) -> folium.FeatureGroup:
     """One circle per event, coloured by origin group, sized/stroked by precision."""
     group = folium.FeatureGroup(name="events")
     if points.empty:
         return group
-    styles: list[dict] = []
-    index: dict[tuple[str, str], int] = {}
+    tables = {name: _Table() for name in ("style", "type", "origin", "precision",
+                                          "verification")}
     features = []
     for row in points.to_dict("records"):
         precision, origin = str(row["geo_precision"]), str(row["origin_group"])
-        key = (origin, precision)
-        if key not in index:
-            radius, opacity, weight, dash = PRECISION_STYLE.get(precision,
-                                                                PRECISION_STYLE["exact"])
-            colour = origin_colour(origin)
-            index[key] = len(styles)
-            styles.append({"radius": radius, "color": colour, "weight": weight,
-                           "fill": True, "fillColor": colour, "fillOpacity": opacity,
-                           "dashArray": dash, "bubblingMouseEvents": True})
+        radius, opacity, weight, dash = PRECISION_STYLE.get(precision, PRECISION_STYLE["exact"])
+        colour = origin_colour(origin)
+        style = tables["style"]((origin, precision), {
+            "radius": radius, "color": colour, "weight": weight, "fill": True,
+            "fillColor": colour, "fillOpacity": opacity, "dashArray": dash})
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point",
                          "coordinates": [float(row["longitude"]), float(row["latitude"])]},
-            "properties": {
-                "k": index[key],
-                "t": for_map(f"{_day(row['event_date'])} · {row.get('weapon_model') or ''} · "
-                             f"{row.get('location') or ''}"),
-                "p": _popup_html(row),
-            },
+            "properties": {"k": style, "v": point_record(row, tables)},
         })
     data = js_json({"type": "FeatureCollection", "features": features})
-    style_json = js_json(styles)
+    lookup = js_json({name: table.values for name, table in tables.items()})
 
     def build(name: str, parent: str) -> str:
-        return (f"var {name}_s={style_json};"
+        return (f"var {name}_t={lookup},{name}_f=({_POINT_JS})({name}_t);"
                 f"var {name}=L.geoJson({data},{{pointToLayer:function(f,ll){{"
-                f"return L.circleMarker(ll,{name}_s[f.properties.k]);}}}});"
-                + _tooltip(name, "t", sticky=True)
-                + f"{name}.bindPopup(function(l){{var d=L.DomUtil.create('div');"
-                "d.innerHTML=l.feature.properties.p;return d;},{className:'foliumpopup'});"
+                f"return L.circleMarker(ll,{name}_t.style[f.properties.k]);}}}});"
+                f"{name}.bindTooltip(function(l){{var d=L.DomUtil.create('div');"
+                f"d.innerHTML={name}_f.tip(l.feature.properties.v);return d;}},"
+                "{sticky:true,className:'foliumtooltip'});"
+                f"{name}.bindPopup(function(l){{var d=L.DomUtil.create('div');"
+                f"d.innerHTML={name}_f.pop(l.feature.properties.v);return d;}},"
+                "{className:'foliumpopup'});"
                 f"{name}.addTo({parent});")
 
     LeafletScript(build, "geo_json").add_to(group)
@@ -336,40 +377,55 @@ def aggregate_cells(grid: pd.DataFrame) -> pd.DataFrame:
 
 def grid_layer(grid: pd.DataFrame, zoom: int) -> folium.FeatureGroup:
     """Aggregated events: one circle per grid cell at the events' mean position, sized by
-    count, coloured by the most common origin, with the count written on it."""
+    count, coloured by the most common origin, with the count written on it.
+
+    The tooltip ("1,234 events here (aggregated) — Russia (RUS): 1,000, …") is assembled in
+    the browser from the counts per origin; origin labels and colours are sent once.
+    """
     group = folium.FeatureGroup(name="aggregated events")
     if grid.empty:
         return group
     cells = aggregate_cells(grid)
     top = int(cells["n"].max())
+    labels, colours = _Table(), _Table()
+    ordered = grid.sort_values(["gy", "gx", "n", "origin_group"],
+                               ascending=[True, True, False, True], kind="mergesort")
+    parts: dict[tuple, list] = {}
+    for gy, gx, origin, n in zip(ordered["gy"], ordered["gx"], ordered["origin_group"],
+                                 ordered["n"], strict=True):
+        parts.setdefault((gy, gx), []).append(
+            [labels(str(origin), for_map(origin_label(str(origin)))), int(n)])
     features = []
     for cell in cells.itertuples(index=False):
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(cell.lon, 5),
                                                           round(cell.lat, 5)]},
-            "properties": {
-                "t": for_map(f"{cell.n:,} events here (aggregated) — {cell.breakdown}"),
-                "r": round(7 + 17 * (cell.n / top) ** 0.5, 1),
-                "c": origin_colour(cell.dominant),
-            },
+            "properties": {"r": round(7 + 17 * (cell.n / top) ** 0.5, 1),
+                           "c": colours(origin_colour(cell.dominant)), "n": int(cell.n),
+                           "b": parts[(cell.gy, cell.gx)]},
         })
     # Counts written on the largest circles (bounded: the payload must not grow with N).
-    labels = [[round(cell.lat, 5), round(cell.lon, 5),
-               for_map(f"{cell.n:,}" if cell.n < 10_000 else f"{cell.n / 1000:.0f}k")]
-              for cell in cells.nlargest(150, "n").itertuples(index=False)]
+    marks = [[round(cell.lat, 5), round(cell.lon, 5),
+              for_map(f"{cell.n:,}" if cell.n < 10_000 else f"{cell.n / 1000:.0f}k")]
+             for cell in cells.nlargest(150, "n").itertuples(index=False)]
     data = js_json({"type": "FeatureCollection", "features": features})
-    base = js_json({"weight": 1.5, "color": "#ffffff", "fill": True, "fillOpacity": 0.75,
-                    "bubblingMouseEvents": True})
-    label_json = js_json(labels)
+    base = js_json({"weight": 1.5, "color": "#ffffff", "fill": True, "fillOpacity": 0.75})
+    names, fills, marks_json = js_json(labels.values), js_json(colours.values), js_json(marks)
 
     def build(name: str, parent: str) -> str:
-        return (f"var {name}=L.geoJson({data},{{pointToLayer:function(f,ll){{"
+        return (f"var {name}_l={names},{name}_c={fills};"
+                f"var {name}=L.geoJson({data},{{pointToLayer:function(f,ll){{"
                 f"return L.circleMarker(ll,Object.assign({{}},{base},"
-                "{radius:f.properties.r,fillColor:f.properties.c}));}});"
-                + _tooltip(name, "t", sticky=True)
-                + f"{name}.addTo({parent});"
-                f"{label_json}.forEach(function(c){{L.marker([c[0],c[1]],{{interactive:false,"
+                f"{{radius:f.properties.r,fillColor:{name}_c[f.properties.c]}}));}}}});"
+                f"{name}.bindTooltip(function(l){{var p=l.feature.properties,"
+                "d=L.DomUtil.create('div');"
+                "d.innerHTML=p.n.toLocaleString('en-US')+' events here (aggregated) \\u2014 '"
+                f"+p.b.map(function(b){{return {name}_l[b[0]]+': '+"
+                "b[1].toLocaleString('en-US');}).join(', ');return d;},"
+                "{sticky:true,className:'foliumtooltip'});"
+                f"{name}.addTo({parent});"
+                f"{marks_json}.forEach(function(c){{L.marker([c[0],c[1]],{{interactive:false,"
                 "icon:L.divIcon({html:'<div class=\"salvo-count\">'+c[2]+'</div>',"
                 "iconSize:[40,16],iconAnchor:[20,8],className:'salvo-count-icon'})})"
                 f".addTo({parent});}});")

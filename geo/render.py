@@ -17,7 +17,7 @@ import io
 import json
 import math
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -29,8 +29,10 @@ STEPS = ("auto", "day", "week", "month")
 DEFAULT_SIZE = {"png-map": (1200, 800), "png-timeline": (1200, 600), "gif": (800, 560)}
 MIN_WIDTH, MIN_HEIGHT, MAX_SIDE = 480, 320, 4000
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
+MAX_GIF_PIXELS = 1600 * 1200  # per frame, after scaling: keeps a 120-frame GIF in memory
 MAX_TITLE = 120
 MAX_SOURCES_SHOWN = 6
+MAX_CAPTION_LINES = 3  # per caption paragraph
 EXTENT = (22.0, 44.25, 40.3, 52.45)  # west, south, east, north: Ukraine with Crimea
 MARGIN = 12
 
@@ -69,6 +71,9 @@ def check_options(options: ImageOptions, fmt: str) -> None:
                          f"height {MIN_HEIGHT}–{MAX_SIDE} pixels")
     if not MIN_SCALE <= options.scale <= MAX_SCALE or math.isnan(options.scale):
         raise ValueError(f"scale {options.scale}: must be between {MIN_SCALE} and {MAX_SCALE}")
+    if fmt == "gif" and width * height * options.scale ** 2 > MAX_GIF_PIXELS:
+        raise ValueError(f"a GIF frame of {width}x{height} at scale {options.scale} is too "
+                         f"large: at most {MAX_GIF_PIXELS:,} pixels (e.g. 1600x1200 at 1)")
     if options.step not in STEPS:
         raise ValueError(f"step {options.step!r}: use one of {', '.join(STEPS)}")
     if not 2 <= options.max_frames <= 500:
@@ -128,7 +133,9 @@ def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str,
     chars = max(30, int(width_px / (CAPTION_SIZE * CHAR_WIDTH)))
     lines: list[str] = []
     for paragraph in paragraphs:
-        lines.extend(textwrap.wrap(paragraph, chars, break_on_hyphens=False) or [""])
+        # At most three lines each: a long filter list must not push the map off the image.
+        lines.extend(textwrap.wrap(paragraph, chars, break_on_hyphens=False,
+                                   max_lines=MAX_CAPTION_LINES, placeholder=" …") or [""])
     return lines
 
 
@@ -338,7 +345,3 @@ def png_bytes(image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
-
-
-def with_dates(filters: Filters, start: date | None, end: date | None) -> Filters:
-    return replace(filters, date_from=start, date_to=end)

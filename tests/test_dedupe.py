@@ -75,3 +75,15 @@ def test_in_file_links_need_the_same_text():
     links = find_in_file_duplicates(events)
     assert [(a, b) for a, b, _ in links] == [("f:2", "f:1")]
     assert links[0][2].startswith("in the same file: same day")
+
+
+def test_links_against_what_the_store_returns(store):
+    from geo.filters import Filters
+
+    store.upsert(make_events([ev("cir:9", "2024-05-24", 50.0020, 36.2400, "eyes-on-russia-cir"),
+                              ev("cir:10", "2024-06-30", 50.0020, 36.2400,
+                                 "eyes-on-russia-cir")]))
+    new = make_events([ev("acled:1", "2024-05-25", 49.9935, 36.2304, "acled")])
+    existing = store.events(Filters())
+    assert [(a, b) for a, b, _ in find_cross_source_duplicates(new, existing)] == [
+        ("acled:1", "cir:9")]

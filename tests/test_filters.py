@@ -71,3 +71,9 @@ def test_describe_names_every_filter():
     text = describe(Filters(date_from=date(2024, 1, 1), origins=("PRK",), q="x"))
     assert "2024-01-01 – latest" in text and "origin: PRK" in text and 'text: "x"' in text
     assert describe(Filters()) == "all events"
+
+
+def test_text_search_keeps_its_commas_in_links():
+    """Regression: q was split on commas like the list parameters, so links lost them."""
+    f = Filters(q="Kharkiv, Shevchenkivskyi")
+    assert parse_query(to_query(f)).filters.q == "Kharkiv, Shevchenkivskyi"

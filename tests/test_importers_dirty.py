@@ -24,6 +24,14 @@ from geo.importers.generic import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _private_mappings_file(tmp_path, monkeypatch):
+    """Never read or write the developer's var/mappings.json from a test."""
+    from geo.importers import generic
+
+    monkeypatch.setattr(generic, "default_mappings_file", lambda: tmp_path / "mappings.json")
+
+
 def read(path, fmt="auto", **kwargs):
     """read_events plus the invariant every report must keep."""
     result = read_events(path, fmt, **kwargs)

@@ -22,6 +22,15 @@ from geo.importers.generic import suggest_mapping
 from geo.schema import COLUMNS
 from tests.conftest import CIR
 
+
+@pytest.fixture(autouse=True)
+def _private_mappings_file(tmp_path, monkeypatch):
+    """Never read or write the developer's var/mappings.json from a test."""
+    from geo.importers import generic
+
+    monkeypatch.setattr(generic, "default_mappings_file", lambda: tmp_path / "mappings.json")
+
+
 # ---- SYNTHETIC ACLED export (codebook column layout; invented rows) --------------------------
 
 ACLED_COLUMNS = (
@@ -346,8 +355,9 @@ def test_timemap_rules(timemap_file):
 # ---- generic: the real shared CIR file read as "any CSV" -------------------------------------
 
 @pytest.fixture(scope="module")
-def cir_generic():
-    return read_events(CIR, "generic")
+def cir_generic(tmp_path_factory):
+    store = tmp_path_factory.mktemp("mappings") / "mappings.json"
+    return read_events(CIR, "generic", mappings_file=store)
 
 
 def test_generic_reads_the_real_cir_file(cir_generic):

@@ -271,6 +271,9 @@ def test_gif_frames_are_capped_and_the_step_coarsened(airforce):
     options = ImageOptions(width=640, height=480, step="day", max_frames=6)
     gif = image(export_bytes(airforce, Filters(), "gif", exported_on=ON, options=options).data)
     assert gif.n_frames <= 6 and gif.size == (640, 480)
+    with pytest.raises(ValueError, match="too large"):  # frames are held in memory
+        export_bytes(airforce, Filters(), "gif", exported_on=ON,
+                     options=ImageOptions(width=1600, height=1200, scale=2))
 
 
 # ---- html ---------------------------------------------------------------------------------
@@ -317,6 +320,14 @@ def test_exports_are_reproducible(bundled):
         a = export_bytes(bundled, Filters(), fmt, exported_on=ON).data
         b = export_bytes(bundled, Filters(), fmt, exported_on=ON).data
         assert np.array_equal(pixels(a), pixels(b)), fmt
+
+
+def test_xlsx_is_reproducible_across_seconds(bundled):
+    import time
+
+    first = export_bytes(bundled, Filters(), "xlsx", exported_on=ON).data
+    time.sleep(1.1)  # openpyxl stamps "modified" with the clock unless we fix it
+    assert export_bytes(bundled, Filters(), "xlsx", exported_on=ON).data == first
 
 
 BASELINE_CASES = {

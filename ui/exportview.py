@@ -15,7 +15,15 @@ from datetime import date
 import streamlit as st
 
 from geo import settings
-from geo.export import FORMAT_LABELS, FORMATS, MEDIA, citable_url, export_bytes, file_name
+from geo.export import (
+    FORMAT_LABELS,
+    FORMATS,
+    MEDIA,
+    citable_url,
+    export_bytes,
+    file_name,
+    store_range,
+)
 from geo.filters import Filters, View
 from geo.render import IMAGE_FORMATS, STEPS, ImageOptions
 from ui.page import Page
@@ -42,6 +50,13 @@ def _export(url: str, version: str, filters: Filters, fmt: str, options: ImageOp
                         options=options).data
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _range(url: str, version: str) -> tuple[date | None, date | None]:
+    from ui.state import get_store
+
+    return store_range(get_store())
+
+
 def page_url() -> str:
     """This page's address without the query (``st.context.url``), or '' (relative)."""
     try:
@@ -53,7 +68,9 @@ def page_url() -> str:
 
 def copy_link(p: Page, view: View) -> None:
     """A link that reopens this view and keeps its meaning as data is added."""
-    url = citable_url(page_url(), p.filters, view, p.facets.first, p.facets.last)
+    # The range of what the store shows (publication delay applied), as exports state it.
+    first, last = _range(p.store.url, p.store.version())
+    url = citable_url(page_url(), p.filters, view, first, last)
     with st.expander("Copy link"):
         st.code(url, language=None, wrap_lines=True)
         st.caption("Use the copy button. The link holds every filter, the map view and the "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import streamlit as st
@@ -21,13 +22,16 @@ def _plan(url: str, version: str, filters: Filters, zoom: int, bbox: BBox | None
     return plan_map(get_store(), filters, max_points=max_points, zoom=zoom, bbox=bbox)
 
 
-def _bbox(bounds: object) -> BBox | None:
+def _bbox(bounds: object, zoom: object = None) -> BBox | None:
+    """The view's box, widened to a 0.1° grid (0.01° from zoom 10: a zoomed-in view is
+    narrower than 0.1°), so tiny pans reuse the cached plan and the box always contains
+    the whole view (nearest rounding could shrink a zoomed-in view to nothing)."""
     try:
         sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
-        # Rounded so that tiny pans reuse the cached plan.
-        return BBox(round(sw["lat"], 1), round(sw["lng"], 1), round(ne["lat"], 1),
-                    round(ne["lng"], 1))
-    except (TypeError, KeyError):
+        step = 100 if isinstance(zoom, int) and zoom >= 10 else 10
+        return BBox(math.floor(sw["lat"] * step) / step, math.floor(sw["lng"] * step) / step,
+                    math.ceil(ne["lat"] * step) / step, math.ceil(ne["lng"] * step) / step)
+    except (TypeError, KeyError, ValueError, OverflowError):
         return None
 
 
@@ -54,7 +58,7 @@ def remember_map(returned: dict | None, plan: MapPlan) -> list[str]:
         if new != view:
             set_view(new)
             view = new
-    bbox = _bbox(returned.get("bounds"))
+    bbox = _bbox(returned.get("bounds"), returned.get("zoom"))
     if bbox is not None and bbox != st.session_state.get("map_bbox"):
         st.session_state["map_bbox"] = bbox
         if plan.mode == "grid" or plan.kinds.get("point", 0) > plan.shown_points:

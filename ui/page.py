@@ -36,7 +36,7 @@ def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> P
     facets = get_facets(store)
     nav_box = st.sidebar.container()
     chosen = sidebar_filters(facets) if filters else Filters()
-    navigation(chosen, nav_box)
+    navigation(chosen, nav_box, role)
     write_url(chosen)
     return Page(store, facets, chosen, role)
 

@@ -175,9 +175,13 @@ def write_url(filters: Filters, view: View | None = None) -> None:
         st.query_params.from_dict(wanted)
 
 
-def navigation(filters: Filters, box) -> None:
-    """Our own page links, carrying the filters in the query string."""
+def navigation(filters: Filters, box, role: str = "viewer") -> None:
+    """Our own page links, carrying the filters in the query string (Import for editors)."""
+    from geo.auth import can
+
     query = to_query(filters)
     box.markdown("### Salvo")
     for path, label in PAGES:
+        if label == "Import" and not can(role, "import"):
+            continue
         box.page_link(path, label=label, query_params=query)

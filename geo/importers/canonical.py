@@ -317,7 +317,6 @@ def _judge_rows(values, ok, rows, judge) -> None:
 
 def _plain_times(array):
     """Cells in the plain ISO form whose date and clock values are valid."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -328,16 +327,19 @@ def _plain_times(array):
     cells = pc.filter(array, matched)
     length = pc.binary_length(cells).to_numpy()
 
-    def number(start: int, stop: int):
-        return pc.cast(pc.utf8_slice_codeunits(cells, start, stop), pa.int64()).to_numpy()
+    def number(start: int, stop: int, where=None):
+        part = pc.utf8_slice_codeunits(cells, start, stop)
+        if where is not None:  # cells without this part count as 0
+            part = pc.if_else(pa.array(where), part, "0")
+        return pc.cast(part, pa.int64()).to_numpy()
 
     good, _ = _by_value(pc.utf8_slice_codeunits(cells, 0, 10),
                         lambda day: _time("time_start", day))
     good &= (number(11, 13) < 24) & (number(14, 16) < 60)
     seconds = (length == 19) | (length == 25)
-    good &= ~seconds | (np.where(seconds, number(17, 19), 0) < 60)
+    good &= number(17, 19, seconds) < 60
     zone = length >= 22
-    good &= ~zone | ((number(-5, -3) < 24) & (number(-2, 100) < 60))
+    good &= (number(-5, -3, zone) < 24) & (number(-2, 100, zone) < 60)
     shaped[shaped] = good
     return shaped
 

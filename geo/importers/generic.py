@@ -469,6 +469,9 @@ def read(path: Path, name: str, options: ReadOptions | None = None) -> ImportRes
     sig = signature(table.header)
     out.info["mapping"] = "; ".join(f"{f} ← {mapping[f]!r}" + (f" ({why[f]})" if why.get(f)
                                                                 else "") for f in mapping)
+    unmapped = sorted(f for f, w in why.items() if w.startswith("unmapped"))
+    if unmapped:
+        out.info["unmapped"] = ", ".join(unmapped)
     out.info["header_signature"] = sig
     order = options.date_order or (memory or {}).get("date_order")
     pos = {f: table.header.index(c) for f, c in mapping.items()}

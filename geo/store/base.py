@@ -178,9 +178,12 @@ class Store(ABC):
         return out
 
     def facets(self) -> Facets:
-        base = "FROM events WHERE status = 'active'"
+        # The same visibility rules as every read (retractions, publication delay).
+        where, params = self.where(Filters())
+        base = f"FROM events WHERE {where}"
         head = self._query(
-            f"SELECT count(*) AS n, min(event_date) AS first, max(event_date) AS last {base}", []
+            f"SELECT count(*) AS n, min(event_date) AS first, max(event_date) AS last {base}",
+            params,
         )
         total = int(head["n"].iloc[0])
         first = head["first"].iloc[0] if total else None
@@ -189,12 +192,12 @@ class Store(ABC):
         def tally(expr: str) -> dict[str, int]:
             frame = self._query(
                 f"SELECT v, count(*) AS n FROM (SELECT {expr} AS v {base}) t "
-                "WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY n DESC, v", []
+                "WHERE v IS NOT NULL AND v <> '' GROUP BY v ORDER BY n DESC, v", params
             )
             return {str(v): int(n) for v, n in zip(frame["v"], frame["n"], strict=True)}
 
         origins = tally(self._unnest("origins"))
-        unknown = self._query(f"SELECT count(*) AS n {base} AND weapon_origin = ''", [])
+        unknown = self._query(f"SELECT count(*) AS n {base} AND weapon_origin = ''", params)
         if int(unknown["n"].iloc[0]):
             origins[UNKNOWN_ORIGIN] = int(unknown["n"].iloc[0])
         return Facets(
@@ -282,6 +285,26 @@ class Store(ABC):
             f"FROM events WHERE {where} AND map_kind = 'area') t GROUP BY iso ORDER BY iso",
             params,
         )
+
+    def map_counts(self, f: Filters) -> tuple[dict[str, int], pd.DataFrame]:
+        """:meth:`count_by_kind` and :meth:`area_counts` from one scan (the map needs both
+        on every filter change)."""
+        where, params = self.where(f)
+        frame = self._query(
+            "SELECT map_kind, CASE WHEN map_kind = 'area' THEN admin1 ELSE '' END AS cell, "
+            f"count(*) AS n FROM events WHERE {where} GROUP BY 1, 2",
+            params,
+        )
+        kinds = {"point": 0, "area": 0, "none": 0}
+        areas: dict[str, int] = {}
+        for kind, cell, n in zip(frame["map_kind"], frame["cell"], frame["n"], strict=True):
+            kinds[str(kind)] = kinds.get(str(kind), 0) + int(n)
+            if kind == "area":  # admin1s is admin1 split on ';' (derived_sql)
+                for iso in str(cell).split(";"):
+                    areas[iso] = areas.get(iso, 0) + int(n)
+        codes = sorted(areas)  # code-point order, as ORDER BY iso in both dialects
+        return kinds, pd.DataFrame({"iso": pd.Series(codes, dtype=object),
+                                    "n": pd.Series([areas[c] for c in codes], dtype="int64")})
 
     def events(self, f: Filters, limit: int | None = None, offset: int = 0,
                newest_first: bool = True) -> pd.DataFrame:
