@@ -10,6 +10,7 @@ import streamlit as st
 
 from geo.filters import Filters
 from geo.store import Store
+from ui.state import data_version
 
 _ALLOWED = frozenset({"count", "timeline", "events", "count_by_kind", "area_counts"})
 
@@ -25,4 +26,4 @@ def query(store: Store, method: str, filters: Filters, *args):
     """``store.<method>(filters, *args)``, cached until the stored data changes."""
     if method not in _ALLOWED:
         raise ValueError(f"not a cacheable store read: {method}")
-    return _run(store.url, store.version(), method, filters, args)
+    return _run(store.url, data_version(store), method, filters, args)

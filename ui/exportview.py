@@ -27,7 +27,7 @@ from geo.export import (
 from geo.filters import Filters, View
 from geo.render import IMAGE_FORMATS, STEPS, ImageOptions
 from ui.page import Page
-from ui.state import current_view
+from ui.state import current_view, data_version
 
 SIZES = {
     "png-map": {"1200 × 800": (1200, 800), "1600 × 1000": (1600, 1000),
@@ -69,7 +69,7 @@ def page_url() -> str:
 def copy_link(p: Page, view: View) -> None:
     """A link that reopens this view and keeps its meaning as data is added."""
     # The range of what the store shows (publication delay applied), as exports state it.
-    first, last = _range(p.store.url, p.store.version())
+    first, last = _range(p.store.url, data_version(p.store))
     url = citable_url(page_url(), p.filters, view, first, last)
     with st.expander("Copy link"):
         st.code(url, language=None, wrap_lines=True)
@@ -114,7 +114,7 @@ def export_block(p: Page, *, key: str, default: str, measure: str = "events",
         store, filters = p.store, p.filters
 
         def make() -> bytes:
-            return _export(store.url, store.version(), filters, fmt, options, exported_on)
+            return _export(store.url, data_version(store), filters, fmt, options, exported_on)
 
         st.download_button(f"Download {FORMAT_LABELS[fmt].split(' (')[0]}", data=make,
                            file_name=file_name(fmt, exported_on), mime=MEDIA[fmt][0],

@@ -11,7 +11,7 @@ from geo import settings
 from geo.filters import Filters
 from geo.maps import UKRAINE_CENTER, UKRAINE_ZOOM, MapPlan, base_map, events_at, layers, plan_map
 from geo.store import BBox, Store
-from ui.state import current_view, set_view
+from ui.state import current_view, data_version, set_view
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -41,7 +41,8 @@ def map_state(store: Store, filters: Filters):
     zoom = view.zoom or UKRAINE_ZOOM
     center = (view.lat, view.lon) if view.lat is not None else UKRAINE_CENTER
     bbox = st.session_state.get("map_bbox")
-    plan = _plan(store.url, store.version(), filters, zoom, bbox, settings.get("max_points"))
+    plan = _plan(store.url, data_version(store), filters, zoom, bbox,
+                 settings.get("max_points"))
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"))
     return plan, base, layers(plan), center, zoom

@@ -10,7 +10,7 @@ from geo.assets import ensure_static
 from geo.filters import Filters
 from geo.store import Facets, Store
 from ui.access import require_access
-from ui.state import get_facets, get_store, navigation, sidebar_filters, write_url
+from ui.state import get_facets, get_store, navigation, new_run, sidebar_filters, write_url
 
 
 @dataclass
@@ -31,6 +31,7 @@ def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> P
     """Start a page: the access check comes before anything shows data."""
     st.set_page_config(page_title=f"{title} · Salvo", layout="wide")
     role = require_access(minimum_role)
+    new_run()
     _static_ready()
     store = get_store()
     facets = get_facets(store)

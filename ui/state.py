@@ -60,9 +60,27 @@ def _facets(url: str, version: str) -> Facets:
     return _open(url).facets()
 
 
+def data_version(store: Store) -> str:
+    """The store's data version, read once per rerun (it keys every cached read; asking the
+    database for it on each read was most of a cached page's round trips)."""
+    ss = st.session_state
+    key = (store.url, ss.get("_run_counter"))
+    cached = ss.get("_data_version")
+    if cached and cached[0] == key:
+        return cached[1]
+    version = store.version()
+    ss["_data_version"] = (key, version)
+    return version
+
+
+def new_run() -> None:
+    """Mark the start of a script run (page() calls it first)."""
+    st.session_state["_run_counter"] = st.session_state.get("_run_counter", 0) + 1
+
+
 def get_facets(store: Store) -> Facets:
     """What the store holds, recomputed only when the data changes."""
-    return _facets(store.url, store.version())
+    return _facets(store.url, data_version(store))
 
 
 def _query_dict() -> dict[str, list[str]]:

@@ -1,0 +1,304 @@
+"""Issue 5 in a real browser: how fast the Map page draws and redraws with N events.
+
+    python -m bench.browser                    # 1M synthetic events (builds the store)
+    python -m bench.browser --events 100k
+    python -m bench.browser --store var/bench/events_1M.duckdb   # an existing store
+
+Starts ``streamlit run app.py`` on a loopback port against a DuckDB store of N synthetic
+events (:mod:`bench.synth`), and drives Debian's Chromium (``/usr/bin/chromium``, through
+Playwright's ``executable_path`` — never ``playwright install``). Every request to a host
+other than 127.0.0.1 is aborted and counted. After one warm-up visit (the server's caches
+and the store snapshot are warm, as on a server in use), it measures:
+
+* **navigation → map drawn**: a new session opens ``/Map``; the clock stops when the map
+  iframe has drawn the oblast basemap and the event layer (aggregated circles or symbols);
+* **filter change → map redrawn**: in that session a sidebar filter is changed (event type,
+  then weapon origin — each change a filter value not seen before, so the server's caches
+  miss); the clock stops when a new event layer has replaced the old one on the map.
+
+Targets (issue 5, 1M events): drawn ≤ 3 s, redrawn ≤ 1.5 s. Writes
+``bench/results/browser.json`` and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("SALVO_TEST_CHROMIUM") or "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+TARGETS = {"drawn_s": 3.0, "redrawn_s": 1.5}
+# Filter changes, each one more option picked in a sidebar multiselect: every step is a
+# filter the server has not seen in this run.
+CHANGES = [("Event type", "impact"), ("Event type", "attack"), ("Event type", "debris"),
+           ("Weapon origin", "Iran"), ("Weapon origin", "North Korea"),
+           ("Event type", "interception")]
+
+# The map is drawn: the oblast basemap and an event layer with something in it.
+DRAWN_JS = """(selector) => {
+    const f = document.querySelector(selector), w = f && f.contentWindow;
+    if (!w || !w.map_div || !w.L) return false;
+    const groups = (w.feature_group || []).filter(g => w.map_div.hasLayer(g));
+    const paths = f.contentDocument.querySelectorAll('path.leaflet-interactive').length;
+    return paths >= 27 && groups.some(g => {
+        let n = 0; g.eachLayer(l => { n += l.getLayers ? l.getLayers().length : 1; });
+        return n > 0; });
+}"""
+MARK_JS = """(selector) => {
+    const w = document.querySelector(selector).contentWindow;
+    (w.feature_group || []).forEach(g => { g._salvoOld = true; });
+}"""
+REDRAWN_JS = """(selector) => {
+    const f = document.querySelector(selector), w = f && f.contentWindow;
+    if (!w || !w.map_div) return false;
+    const fresh = (w.feature_group || []).filter(g => !g._salvoOld && w.map_div.hasLayer(g));
+    const stale = (w.feature_group || []).filter(g => g._salvoOld && w.map_div.hasLayer(g));
+    return fresh.length > 0 && stale.length === 0;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_store(n: int, path: Path) -> None:
+    """Synthetic events into a DuckDB store, in a child process (its memory is not ours)."""
+    code = ("import sys; from bench.synth import synth_events; "
+            "from geo.store.duckdb import DuckDBStore; "
+            "DuckDBStore(sys.argv[2], snapshot=False).upsert(synth_events(int(sys.argv[1])))")
+    subprocess.run([sys.executable, "-c", code, str(n), str(path)], cwd=ROOT, check=True)
+
+
+class Server:
+    """``streamlit run app.py`` in its own process group, stopped by that group only."""
+
+    def __init__(self, store: Path, logs: Path):
+        self.store, self.logs, self.port = store, logs, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> None:
+        env = dict(os.environ, SALVO_STORE=str(self.store), SALVO_SEED_BUNDLED="false",
+                   SALVO_MAP_TILES="", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
+                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+        env.pop("SALVO_AUTH_ROLES", None)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with open(self.logs / "streamlit.log", "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
+                 str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"streamlit not healthy: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        path = self.logs / "streamlit.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def rss_mb(self) -> float | None:
+        try:
+            text = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except (OSError, AttributeError):
+            return None
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):  # peak resident set size
+                return round(int(line.split()[1]) / 1024)
+        return None
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=wait)
+                return
+            except ProcessLookupError:
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def new_page(browser, base_url: str, blocked: list[str], errors: list[str]):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
+    context.set_default_timeout(120_000)
+
+    def route(r):
+        host = urlsplit(r.request.url).hostname or ""
+        if urlsplit(r.request.url).scheme in ("data", "blob", "about") or host in (
+                "127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+    return page
+
+
+def wait_idle(page) -> None:
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        state="attached")
+
+
+def open_map(page) -> float:
+    """Seconds from navigation to the map drawn (basemap + event layer)."""
+    start = time.monotonic()
+    page.goto("/Map", wait_until="commit")
+    page.wait_for_function(DRAWN_JS, arg=MAP_IFRAME, polling=20)
+    return time.monotonic() - start
+
+
+def pick(page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar multiselect called ``label`` (typing, then Enter)."""
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(
+        has_text=label)
+    field = box.locator("input")
+    field.click()
+    field.fill(option)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def change_filter(page, label: str, option: str) -> float:
+    """Seconds from a filter change to a new event layer drawn in place of the old one."""
+    wait_idle(page)
+    page.wait_for_function(DRAWN_JS, arg=MAP_IFRAME, polling=20)
+    page.evaluate(MARK_JS, MAP_IFRAME)
+    start = time.monotonic()
+    pick(page, label, option)
+    page.wait_for_function(REDRAWN_JS, arg=MAP_IFRAME, polling=20)
+    page.wait_for_function(DRAWN_JS, arg=MAP_IFRAME, polling=20)
+    return time.monotonic() - start
+
+
+def run(store: Path, repeats: int, logs: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server = Server(store, logs)
+    blocked: list[str] = []
+    errors: list[str] = []
+    out: dict = {"store": str(store), "load": [round(os.getloadavg()[0], 2)]}
+    t0 = time.monotonic()
+    server.start()
+    out["server_start_s"] = round(time.monotonic() - t0, 2)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+            try:
+                warm = new_page(browser, server.url, blocked, errors)
+                out["cold_first_map_s"] = round(open_map(warm), 2)  # snapshot, facets, plan
+                wait_idle(warm)
+                warm.context.close()
+                drawn = []
+                for _ in range(repeats):
+                    page = new_page(browser, server.url, blocked, errors)
+                    drawn.append(open_map(page))
+                    wait_idle(page)
+                    page.context.close()
+                page = new_page(browser, server.url, blocked, errors)
+                open_map(page)
+                redrawn = [change_filter(page, label, option)
+                           for label, option in CHANGES[:max(repeats, 1)]]
+                wait_idle(page)
+                shown = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+                page.context.close()
+            finally:
+                browser.close()
+    finally:
+        out["server_peak_rss_mb"] = server.rss_mb()
+        server.stop()
+    out.update({
+        "drawn_s": round(statistics.median(drawn), 2), "drawn_runs": [round(x, 2) for x in drawn],
+        "redrawn_s": round(statistics.median(redrawn), 2),
+        "redrawn_runs": [round(x, 2) for x in redrawn],
+        "events_after_changes": shown, "external_requests": len(blocked),
+        "page_errors": errors[:5],
+    })
+    out["load"].append(round(os.getloadavg()[0], 2))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.browser",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--events", default="1M", choices=list(SIZES))
+    parser.add_argument("--store", help="use this DuckDB store instead of building one")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "browser.json"))
+    args = parser.parse_args(argv)
+    if not CHROMIUM.exists():
+        raise SystemExit(f"no Chromium at {CHROMIUM} (apt install chromium; never "
+                         "`playwright install`)")
+    work = Path(tempfile.mkdtemp(prefix="salvo-browser-bench-"))
+    try:
+        if args.store:
+            store = Path(args.store)
+        else:
+            store = work / "events.duckdb"
+            print(f"building a store of {args.events} synthetic events…", file=sys.stderr)
+            build_store(SIZES[args.events], store)
+        print("measuring…", file=sys.stderr)
+        result = run(store, args.repeats, work / "logs")
+        result["events"] = args.events if not args.store else "given store"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result["targets"] = TARGETS
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    ok_drawn = result["drawn_s"] <= TARGETS["drawn_s"]
+    ok_redrawn = result["redrawn_s"] <= TARGETS["redrawn_s"]
+    print(f"| {result['events']} events, warm server | median | runs | target | met |")
+    print("|---|---|---|---|---|")
+    print(f"| navigation → map drawn | {result['drawn_s']:.2f} s | {result['drawn_runs']} | "
+          f"≤ {TARGETS['drawn_s']} s | {'yes' if ok_drawn else '**no**'} |")
+    print(f"| filter change → map redrawn | {result['redrawn_s']:.2f} s | "
+          f"{result['redrawn_runs']} | ≤ {TARGETS['redrawn_s']} s | "
+          f"{'yes' if ok_redrawn else '**no**'} |")
+    print(f"\ncold first map (snapshot + facets + plan): {result['cold_first_map_s']} s; "
+          f"server peak RSS {result['server_peak_rss_mb']} MB; requests blocked (non-loopback): "
+          f"{result['external_requests']}; page errors: {len(result['page_errors'])}; load "
+          f"average {result['load'][0]}–{result['load'][1]}; JSON: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
