@@ -11,7 +11,10 @@ other than 127.0.0.1 is aborted and counted. After one warm-up visit (the server
 and the store snapshot are warm, as on a server in use), it measures:
 
 * **navigation → map drawn**: a new session opens ``/Map``; the clock stops when the map
-  iframe has drawn the oblast basemap and the event layer (aggregated circles or symbols);
+  iframe has drawn the oblast basemap and the event layer (aggregated circles or symbols).
+  Measured for a first visit (a fresh browser profile: Streamlit's scripts, the map
+  component and Leaflet are downloaded) and for a returning visitor (same profile, so the
+  browser has those files cached — each visit is still a new server session);
 * **filter change → map redrawn**: in that session a sidebar filter is changed (event type,
   then weapon origin — each change a filter value not seen before, so the server's caches
   miss); the clock stops when a new event layer has replaced the old one on the map.
@@ -235,6 +238,14 @@ def run(store: Path, repeats: int, logs: Path) -> dict:
                     page.context.close()
                 page = new_page(browser, server.url, blocked, errors)
                 open_map(page)
+                wait_idle(page)
+                cached = []
+                for _ in range(repeats):
+                    cached.append(open_map(page))
+                    wait_idle(page)
+                page.context.close()
+                page = new_page(browser, server.url, blocked, errors)
+                open_map(page)
                 redrawn = [change_filter(page, label, option)
                            for label, option in CHANGES[:max(repeats, 1)]]
                 wait_idle(page)
@@ -247,6 +258,8 @@ def run(store: Path, repeats: int, logs: Path) -> dict:
         server.stop()
     out.update({
         "drawn_s": round(statistics.median(drawn), 2), "drawn_runs": [round(x, 2) for x in drawn],
+        "drawn_cached_s": round(statistics.median(cached), 2),
+        "drawn_cached_runs": [round(x, 2) for x in cached],
         "redrawn_s": round(statistics.median(redrawn), 2),
         "redrawn_runs": [round(x, 2) for x in redrawn],
         "events_after_changes": shown, "external_requests": len(blocked),
@@ -288,8 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     ok_redrawn = result["redrawn_s"] <= TARGETS["redrawn_s"]
     print(f"| {result['events']} events, warm server | median | runs | target | met |")
     print("|---|---|---|---|---|")
-    print(f"| navigation → map drawn | {result['drawn_s']:.2f} s | {result['drawn_runs']} | "
-          f"≤ {TARGETS['drawn_s']} s | {'yes' if ok_drawn else '**no**'} |")
+    ok_cached = result["drawn_cached_s"] <= TARGETS["drawn_s"]
+    print(f"| navigation → map drawn (first visit) | {result['drawn_s']:.2f} s | "
+          f"{result['drawn_runs']} | ≤ {TARGETS['drawn_s']} s | "
+          f"{'yes' if ok_drawn else '**no**'} |")
+    print(f"| navigation → map drawn (returning visitor) | {result['drawn_cached_s']:.2f} s | "
+          f"{result['drawn_cached_runs']} | ≤ {TARGETS['drawn_s']} s | "
+          f"{'yes' if ok_cached else '**no**'} |")
     print(f"| filter change → map redrawn | {result['redrawn_s']:.2f} s | "
           f"{result['redrawn_runs']} | ≤ {TARGETS['redrawn_s']} s | "
           f"{'yes' if ok_redrawn else '**no**'} |")

@@ -323,16 +323,20 @@ class Store(ABC):
 
     def history(self, event_id: str) -> pd.DataFrame:
         """The audit log of one event, oldest first (who, when, what, why, before/after)."""
-        return self._query(
+        return self._audit_query(
             "SELECT changed_at, actor, action, reason, before_json AS before, "
             "after_json AS after FROM audit_log "
             "WHERE event_id = ? ORDER BY id", [event_id])
 
     def links(self, event_id: str) -> pd.DataFrame:
         """Duplicate links touching one event, in either direction."""
-        return self._query(
+        return self._audit_query(
             "SELECT event_id, other_id, relation, actor, changed_at, reason FROM event_links "
             "WHERE event_id = ? OR other_id = ? ORDER BY changed_at", [event_id, event_id])
+
+    def _audit_query(self, sql: str, params: list) -> pd.DataFrame:
+        """Read the curation tables (a dialect may keep them outside its read path)."""
+        return self._query(sql, params)
 
     def _published(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.coordinate_decimals and not frame.empty:

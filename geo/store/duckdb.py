@@ -365,19 +365,8 @@ class DuckDBStore(Store):
             finally:
                 con.unregister("incoming")
 
-    def history(self, event_id: str) -> pd.DataFrame:
+    def _audit_query(self, sql: str, params: list) -> pd.DataFrame:
         # The audit tables are not in the snapshot (it mirrors events only): read the file.
-        return self._read_file(
-            "SELECT changed_at, actor, action, reason, before_json AS before, "
-            "after_json AS after FROM audit_log "
-            "WHERE event_id = ? ORDER BY id", [event_id])
-
-    def links(self, event_id: str) -> pd.DataFrame:
-        return self._read_file(
-            "SELECT event_id, other_id, relation, actor, changed_at, reason FROM event_links "
-            "WHERE event_id = ? OR other_id = ? ORDER BY changed_at", [event_id, event_id])
-
-    def _read_file(self, sql: str, params: list) -> pd.DataFrame:
         with self._lock:
             con = self._open_read_only()
             try:
