@@ -129,14 +129,13 @@ def test_weekly_timeline_spec_is_bounded(big, small):
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))
 def test_grid_counts_every_filtered_point_event_once(big, f):
-    for zoom in (5, 8, 11):
-        for bbox in (None, KYIV, EAST, NOWHERE):
-            grid = big.grid(f, zoom, bbox)
-            expected = big.count_points(f, bbox)
-            assert int(grid["n"].sum()) == expected, (zoom, bbox)
-            assert not grid.duplicated(["gy", "gx", "origin_group"]).any()
-            if not grid.empty:
-                assert int(aggregate_cells(grid)["n"].sum()) == expected
+    for zoom, bbox in ((5, None), (6, EAST), (8, None), (11, KYIV), (11, EAST), (9, NOWHERE)):
+        grid = big.grid(f, zoom, bbox)
+        expected = big.count_points(f, bbox)
+        assert int(grid["n"].sum()) == expected, (zoom, bbox)
+        assert not grid.duplicated(["gy", "gx", "origin_group"]).any()
+        if not grid.empty:
+            assert int(aggregate_cells(grid)["n"].sum()) == expected
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))

@@ -463,7 +463,10 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
     # In-file repeats of an event_id, resolved in file order as Collector.accept does.
     notes: dict[str, int] = {}
     keep = np.flatnonzero(accepted)
-    repeated = pd.Series(out["event_id"][keep], dtype=object).duplicated(keep=False)
+    if not len(flagged) and pc.count_distinct(cols["event_id"]).as_py() == n:
+        repeated = pd.Series(False, index=range(len(keep)))  # every id as read is unique
+    else:
+        repeated = pd.Series(out["event_id"][keep], dtype=object).duplicated(keep=False)
     if repeated.any():
         seen: dict[str, tuple[int, dict]] = {}
         for i in keep[repeated.to_numpy()]:

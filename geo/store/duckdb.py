@@ -186,7 +186,7 @@ class DuckDBStore(Store):
                         raise
                     # A writer holds the file: keep showing the previous snapshot.
                     return self._mirror.cursor()
-                self._drop_mirror()
+                self._drop_mirror(close=False)
                 (self._mirror, self._mirror_path), self._mirror_sig = fresh, sig
             return self._mirror.cursor()
 
@@ -233,14 +233,19 @@ class DuckDBStore(Store):
                     f"ELSE string_split(v, ';') END AS items "
                     f"FROM (SELECT DISTINCT {text} AS v FROM events)"
                     for lst, text in _LIST_SOURCES.items()))
+            con.execute("CHECKPOINT")  # nothing left to write when it is closed
         except duckdb.Error as exc:
             _remove(target)
             raise StoreError(f"cannot read {self.path}: {exc}") from exc
         return con, target
 
-    def _drop_mirror(self) -> None:
+    def _drop_mirror(self, close: bool = True) -> None:
+        """Forget the snapshot. On a refresh it is not closed: a query another session
+        started on a cursor of it finishes, and DuckDB closes it with the last cursor (the
+        copy is unlinked now; its space is freed then)."""
         if self._mirror is not None:
-            self._mirror.close()
+            if close:
+                self._mirror.close()
             self._mirror = None
         if self._mirror_path is not None:
             _remove(self._mirror_path)
@@ -366,7 +371,7 @@ class DuckDBStore(Store):
                 con.unregister("incoming")
 
     def _audit_query(self, sql: str, params: list) -> pd.DataFrame:
-        # The audit tables are not in the snapshot (it mirrors events only): read the file.
+        # Read the file itself: the history must be current the moment a change is saved.
         with self._lock:
             con = self._open_read_only()
             try:
