@@ -29,23 +29,19 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# One definition of the server, the browser binary and its flags: the browser tests' own.
+from tests.browser import CHROMIUM, MAP_IFRAME, LiveServer
+from tests.browser import CHROMIUM_FLAGS as FLAGS
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("SALVO_TEST_CHROMIUM") or "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 TARGETS = {"drawn_s": 3.0, "redrawn_s": 1.5}
 # Filter changes, each one more option picked in a sidebar multiselect: every step is a
@@ -77,83 +73,12 @@ REDRAWN_JS = """(selector) => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def build_store(n: int, path: Path) -> None:
     """Synthetic events into a DuckDB store, in a child process (its memory is not ours)."""
     code = ("import sys; from bench.synth import synth_events; "
             "from geo.store.duckdb import DuckDBStore; "
             "DuckDBStore(sys.argv[2], snapshot=False).upsert(synth_events(int(sys.argv[1])))")
     subprocess.run([sys.executable, "-c", code, str(n), str(path)], cwd=ROOT, check=True)
-
-
-class Server:
-    """``streamlit run app.py`` in its own process group, stopped by that group only."""
-
-    def __init__(self, store: Path, logs: Path):
-        self.store, self.logs, self.port = store, logs, free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 120) -> None:
-        env = dict(os.environ, SALVO_STORE=str(self.store), SALVO_SEED_BUNDLED="false",
-                   SALVO_MAP_TILES="", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
-                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-        env.pop("SALVO_AUTH_ROLES", None)
-        self.logs.mkdir(parents=True, exist_ok=True)
-        with open(self.logs / "streamlit.log", "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
-                 str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"streamlit not healthy: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        path = self.logs / "streamlit.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
-
-    def rss_mb(self) -> float | None:
-        try:
-            text = Path(f"/proc/{self.proc.pid}/status").read_text()
-        except (OSError, AttributeError):
-            return None
-        for line in text.splitlines():
-            if line.startswith("VmHWM:"):  # peak resident set size
-                return round(int(line.split()[1]) / 1024)
-        return None
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=wait)
-                return
-            except ProcessLookupError:
-                return
-            except subprocess.TimeoutExpired:
-                continue
 
 
 def new_page(browser, base_url: str, blocked: list[str], errors: list[str]):
@@ -215,12 +140,13 @@ def change_filter(page, label: str, option: str) -> float:
 def run(store: Path, repeats: int, logs: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    server = Server(store, logs)
+    # The same server the browser tests start, without the bundled seed (given store only).
+    server = LiveServer(store, logs, env={"SALVO_SEED_BUNDLED": "false"})
     blocked: list[str] = []
     errors: list[str] = []
     out: dict = {"store": str(store), "load": [round(os.getloadavg()[0], 2)]}
     t0 = time.monotonic()
-    server.start()
+    server.start(timeout=120)
     out["server_start_s"] = round(time.monotonic() - t0, 2)
     try:
         with sync_playwright() as pw:

@@ -69,6 +69,10 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     started_in: float = 0.0
+    # Extra environment (None removes a variable) and extra `streamlit run` arguments, so
+    # the team-mode tests and the browser benchmark start the same server the same way.
+    env: dict[str, str | None] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -93,9 +97,14 @@ class LiveServer:
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         })
         env.pop("SALVO_AUTH_ROLES", None)
+        for name, value in self.env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-               "--server.headless", "true"]
+               "--server.headless", "true", *self.args]
         self.log_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         with open(self.log_dir / "streamlit.stdout", "wb") as out, \
@@ -120,6 +129,17 @@ class LiveServer:
             time.sleep(0.2)
         self.started_in = time.monotonic() - t0
         return self
+
+    def rss_mb(self) -> float | None:
+        """The server's peak resident memory (Linux VmHWM), or None once it is gone."""
+        try:
+            text = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except (OSError, AttributeError):
+            return None
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+        return None
 
     def stop(self) -> None:
         """Stop our own process group (never anything found by name)."""

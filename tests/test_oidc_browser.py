@@ -8,13 +8,8 @@ Chromium via Playwright; every request to a host other than the loopback is abor
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +17,6 @@ import pytest
 
 from tests.browser import (
     MAP_IFRAME,
-    ROOT,
     Counts,
     LiveServer,
     events_metric,
@@ -63,35 +57,11 @@ class TeamServer(LiveServer):
         secrets_file = self.log_dir / "secrets.toml"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         secrets_file.write_text(secrets_toml(self.provider, self.url, secrets.token_hex(32)))
-        env = {**os.environ, "SALVO_STORE": str(self.store_path), "SALVO_SEED_BUNDLED": "true",
-               "SALVO_MAP_TILES": "", "SALVO_AUTH_ROLES": ROLES,
-               "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-               "AUTHLIB_INSECURE_TRANSPORT": "1",  # the provider is plain http on loopback
-               "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-        env.pop("SALVO_OPEN_ROLE", None)
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
-               str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--secrets.files", str(secrets_file)]
-        t0 = time.monotonic()
-        with open(self.log_dir / "streamlit.stdout", "wb") as out, \
-                open(self.log_dir / "streamlit.stderr", "wb") as err:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
-        while not self._healthy():
-            if self.proc.poll() is not None or time.monotonic() - t0 > timeout:
-                self.stop()
-                raise RuntimeError(f"team-mode streamlit did not start\n{self.logs()}")
-            time.sleep(0.2)
-        self.started_in = time.monotonic() - t0
-        return self
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                return resp.read().strip() == b"ok"
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
+        self.env = {"SALVO_AUTH_ROLES": ROLES, "SALVO_OPEN_ROLE": None,
+                    "AUTHLIB_INSECURE_TRANSPORT": "1",  # the provider is plain http on loopback
+                    "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+        self.args = ["--secrets.files", str(secrets_file)]
+        return super().start(timeout)
 
 
 @pytest.fixture(scope="module")
