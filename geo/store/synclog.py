@@ -66,6 +66,15 @@ class SyncLog:
             "ORDER BY finished_at DESC, started_at DESC LIMIT 1", [source])
         return None if frame.empty else frame.iloc[0].to_dict()
 
+    def latest_syncs(self, *, good: bool = False) -> dict[str, dict]:
+        """The newest run of every source in one query (``good``: ignoring failures)."""
+        extra = "WHERE outcome <> 'error'" if good else ""
+        frame = self._audit_query(
+            f"SELECT {', '.join(SYNC_FIELDS)} FROM (SELECT *, row_number() OVER (PARTITION BY "
+            f"source ORDER BY finished_at DESC, started_at DESC) AS k FROM sync_runs {extra}) t "
+            "WHERE k = 1", [])
+        return {str(row["source"]): row for row in frame.to_dict("records")}
+
     def try_lock(self, name: str, holder: str, seconds: int) -> bool:
         """Take lock ``name`` for ``seconds`` if it is free, expired or already ours."""
         now = _now()
