@@ -151,6 +151,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("kaggle_key", "",
             "Kaggle API key for the `airforce` source (or `kaggle_key` under `[sources]` in "
             "secrets.toml). Never logged.", _text),
+    Setting("acled_email", "",
+            "myACLED e-mail for the `acled` source (or `acled_email` under `[sources]` in "
+            "secrets.toml).", _text),
+    Setting("acled_password", "",
+            "myACLED password for the `acled` source (or `acled_password` under `[sources]` "
+            "in secrets.toml). Never logged.", _text),
     Setting("ucdp_token", "",
             "UCDP API access token for the `ucdp` source (or `ucdp_token` under `[sources]` "
             "in secrets.toml). Never logged.", _text),

@@ -35,7 +35,8 @@ class Source:
     access: str = "open"  # "open", "kaggle" (HTTP basic), "ucdp-token" (header)
     keys: tuple[str, ...] = ()  # settings the access needs, e.g. ("kaggle_username", …)
     refresh_hours: int = 24
-    paged: bool = False  # a JSON API returning one page per request
+    token_url: str = ""  # OAuth token endpoint, for access "acled-oauth"
+    api: str = ""  # a paged API with its own fetcher in geo.apis ("ucdp", "acled"); "" = a file
     manual: str = ""  # why there is no sync (then url == "")
 
 
@@ -92,22 +93,26 @@ SOURCES: tuple[Source, ...] = (
         access="ucdp-token",
         keys=("ucdp_token",),
         refresh_hours=24 * 7,
-        paged=True,
+        api="ucdp",
     ),
     Source(
         name="acled",
         title="ACLED, Ukraine",
         provides="impacts",
-        url="",
+        url="https://acleddata.com/api/acled/read?_format=csv&country=Ukraine&limit=5000",
         format="acled",
         licence="ACLED terms of use (attribution required; redistribution restricted)",
         credit="Armed Conflict Location & Event Data (ACLED), acleddata.com",
         datasets=("acled",),
-        confirmed="acleddata.com API documentation (Getting started): myACLED account, "
-                  "OAuth token, https://acleddata.com/api/acled/read?_format=csv",
-        manual="needs a myACLED account and an OAuth token exchange that we have not built "
-               "yet: export Ukraine from the ACLED Explorer and import the CSV "
-               "(`python -m geo import FILE`)",
+        confirmed="acleddata.com API documentation (Getting started; Elements of ACLED's API: "
+                  "_format=csv, limits and pagination); token: OAuth password grant at "
+                  "https://acleddata.com/oauth/token with client_id 'acled', as in ACLED's own "
+                  "R package acledR (acled_auth.R); `timestamp` for rows changed since a date",
+        access="acled-oauth",
+        token_url="https://acleddata.com/oauth/token",  # noqa: S106 - a URL, not a secret
+        keys=("acled_email", "acled_password"),
+        refresh_hours=24,
+        api="acled",
     ),
     Source(
         name="cir",

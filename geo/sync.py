@@ -12,19 +12,16 @@ previous good copy as they were. Each run, good or not, is one row in ``sync_run
 from __future__ import annotations
 
 import base64
-import csv
-import io
-import json
 import os
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from geo import settings
-from geo.download import DownloadError, Fetched, Validators, discard, download, promote
+from geo import apis, settings
+from geo.download import DownloadError, Validators, discard, download, promote
 from geo.importers import ImportResult, InputError, read_events
 from geo.sources import SOURCES, MissingKey, Source, credentials
 from geo.store.base import Store
@@ -76,7 +73,7 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _auth_headers(source: Source, env: Mapping[str, str] | None) -> dict[str, str]:
-    if source.access == "open":
+    if source.access in ("open", "acled-oauth"):  # ACLED: the fetcher asks for a token
         return {}
     keys = credentials(source, env)
     if source.access == "kaggle":
@@ -108,54 +105,6 @@ def _unzip_if_zip(path: Path, fmt: str) -> Path:
         raise SyncError(f"{path.name}: broken zip file ({exc})", EXIT_DATA) from None
     path.write_bytes(data)
     return path
-
-
-def _fetch_pages(source: Source, dest: Path, headers: dict[str, str], last: dict | None,
-                 timeout: float, deadline: float, max_bytes: int) -> tuple[Fetched, int]:
-    """A paged JSON API (UCDP): every page → one CSV of the records, for the importer.
-
-    The data behind a versioned URL never changes, so when the first page reports the same
-    total as the last good sync, the source is unchanged after one request.
-    """
-    parts = urlsplit(source.url)
-    query = dict(parse_qsl(parts.query))
-    records: list[dict] = []
-    page, pages, total, requests, size = 0, 1, None, 0, 0
-    while page < pages:
-        query["page"] = str(page)
-        url = urlunsplit(parts._replace(query=urlencode(query)))
-        part = dest.with_name(f"{dest.name}.page")
-        fetched = download(url, part, headers=headers, timeout=timeout,
-                           deadline_seconds=deadline, max_bytes=max_bytes)
-        requests += 1
-        assert fetched.path is not None
-        try:
-            body = json.loads(fetched.path.read_text(encoding="utf-8"))
-            total = int(body["TotalCount"]) if total is None else total
-            pages = int(body["TotalPages"])
-            batch = body["Result"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SyncError(f"{source.name}: page {page} is not the documented JSON "
-                            f"(TotalCount/TotalPages/Result): {exc}", EXIT_DATA) from None
-        finally:
-            discard(fetched.path)
-        if page == 0 and last and last.get("etag") == f"total={total}":
-            return Fetched(unchanged=True, requests=1,
-                           validators=Validators(etag=f"total={total}")), 1
-        if not isinstance(batch, list):
-            raise SyncError(f"{source.name}: page {page}: Result is not a list", EXIT_DATA)
-        records.extend(r for r in batch if isinstance(r, dict))
-        size += fetched.bytes
-        page += 1
-    fields = list(dict.fromkeys(k for record in records for k in record))
-    out = dest.with_name(dest.name + ".part")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(records)
-    out.write_text(buffer.getvalue(), encoding="utf-8")
-    return Fetched(unchanged=False, path=out, bytes=size,
-                   validators=Validators(etag=f"total={total}")), requests
 
 
 def _check(source_name: str, result: ImportResult, last: dict | None, min_share: int) -> None:
@@ -194,9 +143,14 @@ def sync(store: Store, source: Source, *, since: date | None = None,
         timeout = float(settings.get("sync_timeout", env))
         deadline = float(settings.get("sync_max_seconds", env))
         max_bytes = settings.get("sync_max_mb", env) * 1024 * 1024
-        if source.paged:
-            fetched, _ = _fetch_pages(source, dest, headers, last, timeout, deadline,
-                                      max_bytes)
+        if source.api:
+            fetch = apis.FETCHERS[source.api]
+            try:
+                fetched = fetch(source, dest, headers, last, timeout=timeout,
+                                deadline=deadline, max_bytes=max_bytes,
+                                keys=credentials(source, env))
+            except apis.FeedError as exc:
+                raise SyncError(f"{source.name}: {exc}", EXIT_DATA) from None
         else:
             validators = None
             if last and dest.exists():  # only when we still hold the copy it describes

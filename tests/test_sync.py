@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -24,6 +25,7 @@ from geo.sources import SOURCES_BY_NAME, credits_for
 from geo.store.duckdb import DuckDBStore
 from geo.sync import EXIT_DATA, EXIT_NETWORK, SyncError, due, run_scheduled, sync
 from tests.conftest import AIRFORCE, CIR
+from tests.test_importers_formats import ACLED_COLUMNS, acled_row
 
 
 @dataclasses.dataclass
@@ -43,12 +45,27 @@ class Server:
 
     def __init__(self):
         self.routes: dict[str, Route] = {}
+        self.tokens: dict[str, tuple[dict, bytes]] = {}  # POST path → (form needed, answer)
         self.log: list[dict] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # quiet
                 pass
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length", "0"))
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                outer.log.append({"path": self.path, "form": form, "headers": {}})
+                need, answer = outer.tokens.get(self.path, ({"?": "?"}, b""))
+                if any(form.get(k) != v for k, v in need.items()):
+                    self.send_error(401, "Unauthorized")
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
             def do_GET(self):  # noqa: N802 - http.server's naming
                 path = self.path.split("?", 1)[0]
@@ -116,7 +133,8 @@ def server():
 def env(tmp_path):
     return {"SALVO_SYNC_DIR": str(tmp_path / "sources"), "SALVO_SYNC_TIMEOUT": "2",
             "SALVO_SYNC_MAX_SECONDS": "10", "SALVO_KAGGLE_USERNAME": "analyst",
-            "SALVO_KAGGLE_KEY": "k-123", "SALVO_UCDP_TOKEN": "tok-456"}
+            "SALVO_KAGGLE_KEY": "k-123", "SALVO_UCDP_TOKEN": "tok-456",
+            "SALVO_ACLED_EMAIL": "desk@example.org", "SALVO_ACLED_PASSWORD": "pw-789"}
 
 
 def _airforce_csv(rows: int | None = None, edit: int = 0) -> bytes:
@@ -311,7 +329,7 @@ def test_scheduler_runs_in_one_process_only(server, tmp_path, env):
     assert store.try_lock("sync", "other-process", 600)
     assert run_scheduled(store, "this-process", 24, env=env) == []
     store.release_lock("sync", "other-process")
-    assert [s.name for s in due(store, 24)] == ["airforce", "bellingcat", "ucdp"]
+    assert [s.name for s in due(store, 24)] == ["airforce", "bellingcat", "ucdp", "acled"]
 
 
 def test_cli_sync_offline_is_one_line(tmp_path, capsys, monkeypatch):
@@ -328,6 +346,43 @@ def test_credits_follow_the_data():
     lines = credits_for(["bellingcat-civilian-harm", "petroivaniuk-missile-attacks"])
     assert any("Bellingcat" in line for line in lines)
     assert any("Air Force" in line for line in lines)
+
+
+def test_acled_token_pages_and_incremental_resync(server, tmp_path, env):
+    """ACLED: password grant → bearer token; CSV pages of `limit` rows from page 1; the
+    next sync asks only for rows changed since (`timestamp`) and finds none."""
+    rows = _cir_rows(7)
+    table = [acled_row(f"UKR{900000 + i}", r["date"], "Shelling/artillery/missile attack",
+                       r["lat"], r["lon"], location=r["town/city"] or "Kharkiv",
+                       notes=r["brief description"]) for i, r in enumerate(rows)]
+
+    def page(items):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([list(ACLED_COLUMNS), *items])
+        return out.getvalue().encode()
+
+    server.tokens["/oauth/token"] = ({"username": "desk@example.org", "password": "pw-789",
+                                      "grant_type": "password", "client_id": "acled"},
+                                     b'{"access_token": "bearer-1", "expires_in": 86400}')
+    server.routes["/api/acled/read"] = Route(
+        b"", pages={1: page(table[:3]), 2: page(table[3:6]), 3: page(table[6:])},
+        need=("Authorization", "Bearer bearer-1"))
+    source = dataclasses.replace(
+        SOURCES_BY_NAME["acled"], token_url=server.url("/oauth/token"),
+        url=server.url("/api/acled/read?_format=csv&country=Ukraine&limit=3"))
+    store = DuckDBStore(tmp_path / "s.duckdb")
+    result = sync(store, source, env=env)
+    assert result.run["inserted"] == 7
+    gets = [r for r in server.log if "form" not in r]
+    assert [dict(parse_qsl(g["path"].split("?")[1]))["page"] for g in gets] == ["1", "2", "3"]
+    server.routes["/api/acled/read"].pages = {1: page([])}
+    again = sync(store, source, env=env)
+    assert again.outcome == "unchanged"
+    assert "timestamp" in dict(parse_qsl(server.log[-1]["path"].split("?")[1]))
+    wrong = {**env, "SALVO_ACLED_PASSWORD": "nope"}
+    with pytest.raises(SyncError) as err:
+        sync(store, source, env=wrong)
+    assert "refused the myACLED credentials" in str(err.value) and "nope" not in str(err.value)
 
 
 @pytest.mark.postgis
