@@ -7,6 +7,7 @@ from geo.origins import origin_label
 from geo.timeline import origin_totals
 from ui.cache import query
 from ui.page import events_metric, page
+from ui.syncview import data_as_of
 
 p = page("Overview")
 st.title("Salvo")
@@ -25,6 +26,7 @@ last = p.facets.last.isoformat() if p.facets.last else "—"
 st.markdown(f"The store holds **{p.facets.total:,}** events from {first} to {last}. "
             "Use the filters on the left; the Map, Timeline and Events pages show the same "
             "selection, and the address bar always holds a link to it.")
+data_as_of(p.store)
 
 st.subheader("Latest events")
 latest = query(p.store, "events", p.filters, 10)

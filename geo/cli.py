@@ -1,4 +1,4 @@
-"""Command line: ``python -m geo import|convert|export``.
+"""Command line: ``python -m geo import|convert|export|sources|sync``.
 
 Bad input never produces a traceback: it exits with status 2 and one line naming the file,
 row and field. Status 1 means the store could not be used.
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from geo import cli_sync
 from geo.filters import Filters, View, parse_query
 
 EXIT_INPUT = 2
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "self-contained interactive map (html). Images are rendered without a browser.")
     _add_filter_flags(exp)
     _add_export_flags(exp)
+    cli_sync.add_parsers(sub, FORMAT_NAMES)
     return parser
 
 
@@ -241,7 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from geo.store import StoreError
 
     args = build_parser().parse_args(argv)
-    handlers = {"import": _cmd_import, "convert": _cmd_convert, "export": _cmd_export}
+    handlers = {"import": _cmd_import, "convert": _cmd_convert, "export": _cmd_export,
+                "sources": cli_sync.cmd_sources, "sync": cli_sync.cmd_sync}
     try:
         return handlers[args.command](args)
     except InputError as exc:

@@ -66,6 +66,13 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _percent(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 100:
+        raise ValueError("must be a whole number from 1 to 100")
+    return value
+
+
 def _roles(text: str) -> str:
     from geo.auth import parse_roles
 
@@ -123,6 +130,36 @@ SETTINGS: tuple[Setting, ...] = (
             "Team mode allow-list: `alice@x.org=admin,@x.org=viewer` (e-mail or @domain = "
             "viewer/editor/admin; an exact e-mail beats its domain). Needs the `[auth]` secrets. "
             "Empty = no sign-in (see `open_role`).", _roles),
+    Setting("sync_timeout", 20,
+            "Seconds a source may take to connect or to send the next piece of a download "
+            "before `python -m geo sync` gives up (the store is left as it was).",
+            _positive_int),
+    Setting("sync_max_seconds", 600,
+            "Longest a whole download may take, in seconds (stops servers that trickle).",
+            _positive_int),
+    Setting("sync_max_mb", 500, "Largest file a sync downloads, in MB.", _positive_int),
+    Setting("sync_min_share", 50,
+            "A sync whose file has fewer rows than this percentage of the last good sync's is "
+            "refused as a collapsed source (1-100).", _percent),
+    Setting("sync_interval", 0,
+            "Hours between scheduled refreshes of the public sources by the app (0 = off). "
+            "With several app processes only one runs it (a lock in the store).",
+            _non_negative_int),
+    Setting("kaggle_username", "",
+            "Kaggle user name for the `airforce` source (or `kaggle_username` under "
+            "`[sources]` in secrets.toml). Never logged.", _text),
+    Setting("kaggle_key", "",
+            "Kaggle API key for the `airforce` source (or `kaggle_key` under `[sources]` in "
+            "secrets.toml). Never logged.", _text),
+    Setting("acled_email", "",
+            "myACLED e-mail for the `acled` source (or `acled_email` under `[sources]` in "
+            "secrets.toml).", _text),
+    Setting("acled_password", "",
+            "myACLED password for the `acled` source (or `acled_password` under `[sources]` "
+            "in secrets.toml). Never logged.", _text),
+    Setting("ucdp_token", "",
+            "UCDP API access token for the `ucdp` source (or `ucdp_token` under `[sources]` "
+            "in secrets.toml). Never logged.", _text),
     Setting("open_role", "admin",
             "Role everyone gets when `auth_roles` is empty (no sign-in): `admin` for the person "
             "at the keyboard (local use), `viewer` for a public read-only instance.", _role),

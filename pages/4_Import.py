@@ -5,6 +5,7 @@ import streamlit as st
 from geo import settings
 from ui.importview import FORMATS, UPLOAD_TYPES, format_label, import_flow
 from ui.page import page
+from ui.syncview import source_panel
 
 p = page("Import", minimum_role="editor", filters=False)
 st.title("Import events")
@@ -20,3 +21,6 @@ upload = st.file_uploader("File", type=UPLOAD_TYPES, key="imp_file",
                           max_upload_size=limit_mb)
 if upload is not None:
     import_flow(p.store, upload, fmt)
+
+st.divider()
+source_panel(p.store)

@@ -11,6 +11,7 @@ from geo.filters import Filters
 from geo.store import Facets, Store
 from ui.access import require_access
 from ui.state import get_facets, get_store, navigation, new_run, sidebar_filters, write_url
+from ui.syncview import start_scheduler
 
 
 @dataclass
@@ -34,6 +35,7 @@ def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> P
     new_run()
     _static_ready()
     store = get_store()
+    start_scheduler(store.url)  # once per process, and only when SALVO_SYNC_INTERVAL > 0
     facets = get_facets(store)
     nav_box = st.sidebar.container()
     chosen = sidebar_filters(facets) if filters else Filters()

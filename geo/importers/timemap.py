@@ -139,6 +139,12 @@ def _stage(number: int, event: dict, dates: DateReader, out: Collector) -> Stage
         out.reject(number, exc.field, exc.reason)
         return None
     filters = [f for f in event.get("filters") or [] if isinstance(f, dict)]
+    # The published feed (api.json) flattens the filters into array fields instead.
+    for flat, label in (("weapon_system", WEAPON_KEY), ("impact", "type of area affected")):
+        values = event.get(flat)
+        for value in values if isinstance(values, list) else [values]:
+            if _text(value):
+                filters.append({"key": label, "value": _text(value)})
     system = next((_text(f.get("value")) for f in filters
                    if _text(f.get("key")).casefold() == WEAPON_KEY), "")
     others = [f"{_text(f.get('key'))}: {_text(f.get('value'))}" for f in filters
@@ -149,7 +155,8 @@ def _stage(number: int, event: dict, dates: DateReader, out: Collector) -> Stage
         weapon["weapon_class"] = system.casefold()
     out.note(note)
     kind = "other" if system.casefold().startswith(NOT_STRIKES) else "impact"
-    paths = [_text(s.get("path")) for s in event.get("sources") or [] if isinstance(s, dict)]
+    paths = [_text(s.get("path")) if isinstance(s, dict) else _text(s)
+             for s in event.get("sources") or [] if isinstance(s, dict | str)]
     links = urls_in(*paths)
     if len(links) < len([p for p in paths if p]):
         out.note("source_paths_not_links")

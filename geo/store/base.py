@@ -19,6 +19,7 @@ import pandas as pd
 from geo.curation import Change
 from geo.filters import UNKNOWN_ORIGIN, Filters
 from geo.schema import COLUMNS, POINT_PRECISIONS
+from geo.store.synclog import SyncLog
 
 # Columns the map needs for one symbol: no description, so point payloads stay small.
 POINT_COLUMNS = (
@@ -85,7 +86,7 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-class Store(ABC):
+class Store(SyncLog, ABC):
     """An event store. Subclasses provide connections and the dialect hooks."""
 
     url: str

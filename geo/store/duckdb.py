@@ -370,6 +370,18 @@ class DuckDBStore(Store):
             finally:
                 con.unregister("incoming")
 
+    def _write(self, sql: str, params: list) -> int:
+        with self._writer() as con:
+            con.execute("BEGIN")
+            try:
+                changed = con.execute(sql, params).fetchall()
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        # DuckDB answers an INSERT/UPDATE with one row holding the count of changed rows.
+        return int(changed[0][0]) if changed else 0
+
     def _audit_query(self, sql: str, params: list) -> pd.DataFrame:
         # Read the file itself: the history must be current the moment a change is saved.
         with self._lock:

@@ -148,6 +148,39 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        4,
+        "sync log and scheduler lock",
+        duckdb=(
+            "CREATE TABLE sync_runs (source VARCHAR NOT NULL, started_at VARCHAR NOT NULL, "
+            "finished_at VARCHAR NOT NULL, url VARCHAR NOT NULL, outcome VARCHAR NOT NULL, "
+            "message VARCHAR NOT NULL, bytes BIGINT NOT NULL, rows_read BIGINT NOT NULL, "
+            "accepted BIGINT NOT NULL, rejected BIGINT NOT NULL, inserted BIGINT NOT NULL, "
+            "updated BIGINT NOT NULL, unchanged BIGINT NOT NULL, etag VARCHAR NOT NULL, "
+            "last_modified VARCHAR NOT NULL)",
+            # One row per lock; times are ISO UTC strings ('' = free), compared as text.
+            "CREATE TABLE sync_lock (name VARCHAR NOT NULL, holder VARCHAR NOT NULL, "
+            "until VARCHAR NOT NULL)",
+            "INSERT INTO sync_lock VALUES ('sync', '', '')",
+        ),
+        postgres=(
+            "CREATE TABLE sync_runs (id BIGSERIAL PRIMARY KEY, source TEXT NOT NULL, "
+            "started_at TEXT NOT NULL, finished_at TEXT NOT NULL, url TEXT NOT NULL, "
+            "outcome TEXT NOT NULL, message TEXT NOT NULL, bytes BIGINT NOT NULL, "
+            "rows_read BIGINT NOT NULL, accepted BIGINT NOT NULL, rejected BIGINT NOT NULL, "
+            "inserted BIGINT NOT NULL, updated BIGINT NOT NULL, unchanged BIGINT NOT NULL, "
+            "etag TEXT NOT NULL, last_modified TEXT NOT NULL)",
+            "CREATE INDEX sync_runs_source_idx ON sync_runs (source, finished_at)",
+            "CREATE TABLE sync_lock (name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+            "until TEXT NOT NULL)",
+            "INSERT INTO sync_lock VALUES ('sync', '', '')",
+        ),
+    ),
+)
+
+
 def pending(applied: set[int]) -> list[Migration]:
     """Migrations not yet applied, in order."""
     return [m for m in MIGRATIONS if m.version not in applied]

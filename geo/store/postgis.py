@@ -209,6 +209,10 @@ class PostGISStore(Store):
                                      f"{str(exc).strip()}") from exc
         raise AssertionError("unreachable")
 
+    def _write(self, sql: str, params: list) -> int:
+        # Autocommit connection: the one statement is its own transaction.
+        return self._run(lambda con: con.execute(to_psycopg(sql), params).rowcount)
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
