@@ -42,11 +42,45 @@ def test_every_airforce_model_resolves(cat, model):
 
 
 def test_kn23_is_north_korean(cat):
-    for alias in ("KN-23", "KN23", "kn 23", "Hwasong-11"):
+    for alias in ("KN-23", "KN23", "kn 23", "Hwasong-11A", "Hwasong-11Ga"):
         res = cat.resolve(alias)
         assert res.origins == ("PRK",) and res.basis == "catalogue", alias
         assert res.models == ("KN-23",)
     assert cat.resolve("KN-24").models == ("KN-24",)  # a different missile
+
+
+def test_plain_hwasong_11_names_the_family_not_kn23(cat):
+    # "Hwasong-11" is the KN-23/KN-24 family: a report saying only that must not become a KN-23.
+    for alias in ("Hwasong-11", "Hwasong 11", "Хвасон-11", "KN-23/KN-24", "Hwasong-11 (KN-23/24)"):
+        res = cat.resolve(alias)
+        assert res.models == ("Hwasong-11 (KN-23/KN-24)",), alias
+        assert res.origins == ("PRK",) and res.basis == "catalogue", alias
+        assert res.weapon_class == "ballistic missile"
+    assert cat.infer("debris of a Hwasong-11 missile").models == ("Hwasong-11 (KN-23/KN-24)",)
+    assert cat.infer("fragments of a Hwasong-11A").models == ("KN-23",)
+
+
+def test_iskander_or_kn23_in_words_is_the_ambiguous_pair(cat):
+    # The Air Force wording quoted by Reuters and used by bundled row 0017.
+    for text in ("Iskander-M or KN-23", "KN-23 or Iskander-M"):
+        res = cat.resolve(text)
+        assert res.models == ("Iskander-M/KN-23",), text
+        assert res.origins == ("RUS", "PRK") and res.basis == "ambiguous", text
+
+
+def test_north_korean_artillery_shells_are_soviet_designs_made_in_north_korea(cat):
+    res = cat.resolve("North Korean artillery shells")
+    assert res.models == ("North Korean artillery shells",)
+    assert res.weapon_class == "tube artillery"
+    assert res.origins == ("RUS",) and res.basis == "catalogue"  # Soviet calibre = design
+    assert cat.resolve("North Korean 152 mm shells") == res
+    assert cat.resolve("152 mm shell") is None  # a calibre alone does not say who made it
+
+
+def test_forpost_origin_is_the_israeli_design(cat):
+    res = cat.resolve("Forpost-R")
+    assert res.models == ("Forpost",) and res.origins == ("ISR",) and res.basis == "catalogue"
+    assert "Searcher" in cat.entry("Forpost").notes
 
 
 def test_iskander_kn23_pair_is_ambiguous_never_guessed(cat):
@@ -165,8 +199,12 @@ def test_agrees_with_the_kaggle_lookup_table(cat):
     with open(lookup, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 37
+    # The lookup's "national_origin" is where Russia got Forpost; ours is the design country.
+    design_not_supplier = {"Forpost": "ISR"}
     for row in rows:
-        assert ";".join(cat.resolve(row["model"]).origins) == iso[row["national_origin"]], row
+        expected = design_not_supplier.get(row["model"], iso[row["national_origin"]])
+        assert ";".join(cat.resolve(row["model"]).origins) == expected, row
+    assert set(design_not_supplier) <= {row["model"] for row in rows}
 
 
 def test_catalogue_file_is_consistent(cat):
@@ -178,6 +216,12 @@ def test_catalogue_file_is_consistent(cat):
         assert row["origin_basis"] in ("catalogue", "ambiguous", "unknown"), row["model"]
         assert cat.resolve(row["model"]).models == (row["model"],)
     assert cat.entry("Iskander-M/KN-23").basis == "ambiguous"
+
+
+def test_every_alias_resolves_to_its_own_entry(cat):
+    for entry in cat.entries:
+        for alias in entry["aliases"].split("|"):
+            assert cat.resolve(alias).models == (entry["model"],), alias
 
 
 def test_alias_collision_is_refused(tmp_path):
