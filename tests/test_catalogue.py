@@ -81,6 +81,38 @@ def test_forpost_origin_is_the_israeli_design(cat):
     res = cat.resolve("Forpost-R")
     assert res.models == ("Forpost",) and res.origins == ("ISR",) and res.basis == "catalogue"
     assert "Searcher" in cat.entry("Forpost").notes
+    assert res.supplier_for("2024-05-01") == "RUS"  # licence-built in Russia
+
+
+@pytest.mark.parametrize(("model", "day", "supplier"), [
+    ("Shahed-136", "2022-10-17", "IRN"),        # Iranian deliveries (Aug 2022 on)
+    ("Geran-2", "2023-06-30", "IRN"),
+    ("Geran-2", "2023-07-01", "IRN;RUS"),       # Alabuga launched in July 2023, Iran still supplying
+    ("Shahed-136/131", "2024-01-02", "IRN;RUS"),
+    ("Shahed", "2025-08-07", "IRN;RUS"),
+    ("Shahed-136/131", "2025-08-08", "RUS"),    # "almost exclusively" Russian-made (CNN, Aug 2025)
+    ("Shahed-131", "2026-01-01", "IRN;RUS"),    # never Russia alone without a source
+    ("Geran-3", "2025-09-01", "RUS"),
+    ("Mohajer-6", "2022-10-01", "IRN"),
+    ("KN-23", "2024-01-02", "PRK"),
+    ("KN-24", "2024-01-02", "PRK"),
+    ("Hwasong-11", "2024-01-02", "PRK"),
+    ("Iskander-M or KN-23", "2024-08-05", "RUS;PRK"),
+    ("North Korean artillery shells", "2023-11-01", "PRK"),
+    ("Koksan", "2025-01-07", "PRK"),
+    ("Kh-101", "2024-07-08", "RUS"),            # empty cell: supplier = origin
+    ("Unknown UAV", "2024-07-08", ""),          # no origin, no supplier
+])
+def test_real_catalogue_suppliers_by_date(cat, model, day, supplier):
+    assert cat.resolve(model).supplier_for(day) == supplier
+
+
+def test_every_supplier_cell_of_the_real_catalogue_parses_and_has_a_reason(cat):
+    dated = [e for e in cat.entries if "@" in e["supplier"]]
+    assert {e["model"] for e in dated} == {"Shahed-136", "Shahed-131", "Shahed-136/131"}
+    for entry in cat.entries:
+        if entry["supplier"] and entry["supplier"] != entry["origin"]:
+            assert entry["notes"], entry["model"]  # a supplier differing from origin is explained
 
 
 def test_iskander_kn23_pair_is_ambiguous_never_guessed(cat):
