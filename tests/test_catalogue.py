@@ -87,7 +87,7 @@ def test_forpost_origin_is_the_israeli_design(cat):
 @pytest.mark.parametrize(("model", "day", "supplier"), [
     ("Shahed-136", "2022-10-17", "IRN"),        # Iranian deliveries (Aug 2022 on)
     ("Geran-2", "2023-06-30", "IRN"),
-    ("Geran-2", "2023-07-01", "IRN;RUS"),       # Alabuga launched in July 2023, Iran still supplying
+    ("Geran-2", "2023-07-01", "IRN;RUS"),       # Alabuga from July 2023, Iran still supplying
     ("Shahed-136/131", "2024-01-02", "IRN;RUS"),
     ("Shahed", "2025-08-07", "IRN;RUS"),
     ("Shahed-136/131", "2025-08-08", "RUS"),    # "almost exclusively" Russian-made (CNN, Aug 2025)
