@@ -366,3 +366,11 @@ def test_bundled_rows_are_no_more_precise_than_their_sources():
     shells = rows["0021"]
     assert (shells["event_type"], shells["weapon_origin"], shells["weapon_supplier"]) == \
         ("transfer", "RUS", "PRK")
+
+
+def test_or_between_two_models_is_the_ambiguous_slash_pair(cat):
+    # Regression (issue 9): a bundled row's own wording did not resolve.
+    for text in ("Iskander-M or KN-23", "Iskander-M або KN-23"):
+        res = cat.resolve(text)
+        assert res is not None, text
+        assert res.origins == ("RUS", "PRK") and res.basis == "ambiguous"
