@@ -136,7 +136,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest one file import may take (wall time) before it is stopped with a "
             "message; 0 = no limit (the command line on a big file).", _non_negative_int),
     Setting("url_max_chars", 2000,
-            "Longest value of one URL parameter, and of the whole query; longer ones are "
+            "Longest URL parameter (all its values together, in characters); a longer one is "
             "shortened with a note the page shows.", _int_between(100, 100_000)),
     Setting("table_page_rows", 500, "Rows shown per page in the Events table.", _positive_int),
     Setting("coordinate_decimals", 0,
