@@ -150,3 +150,36 @@ def test_lock_errors_are_told_apart_from_damage():
     assert not module._is_lock_error(duckdb.Error(
         "Corrupt database file: computed checksum 1 does not match stored checksum 2 in "
         "block at location 12288"))
+
+
+def test_full_disk_on_the_import_page_shows_the_reason_not_a_traceback(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.schema import COLUMNS
+    from tests.test_pages import ROOT
+
+    path = tmp_path / "page.duckdb"
+    monkeypatch.setenv("SALVO_STORE", str(path))
+    monkeypatch.setenv("SALVO_SEED_BUNDLED", "false")
+    monkeypatch.delenv("SALVO_AUTH_ROLES", raising=False)
+
+    class Shim:
+        def __getattr__(self, name):
+            return getattr(duckdb, name)
+
+        @staticmethod
+        def connect(*args, **kwargs):
+            return _FailingCommit(duckdb.connect(*args, **kwargs), f"{path}.wal")
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.switch_page("pages/4_Import.py")
+    at.run()
+    row = {c: "" for c in COLUMNS} | {"event_id": "full-1", "event_date": "2024-05-01",
+                                      "event_type": "impact", "verification": "reported"}
+    data = ",".join(COLUMNS) + "\n" + ",".join(row[c] for c in COLUMNS) + "\n"
+    at.file_uploader(key="imp_file").upload("one.csv", data.encode(), "text/csv").run()
+    monkeypatch.setattr(module, "duckdb", Shim())  # the disk fills up now
+    at.button[-1].click().run()
+    assert not at.exception
+    shown = at.error[0].value.replace("\\", "")
+    assert shown.startswith("disk full while saving the import to") and "No space left" in shown
