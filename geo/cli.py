@@ -249,6 +249,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         shape = f", {round(width * options.scale)}x{round(height * options.scale)} px"
     print(f"wrote {args.format} to {args.out} ({len(result.data):,} bytes{shape}): "
           f"{result.events:,} events match the filters; took {elapsed:.2f} s")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from geo import settings
 from geo.schema import EVENT_TYPES
 from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS, normalise_class
 
@@ -99,6 +100,55 @@ def _values(params: Mapping[str, object], key: str, *, split: bool = True) -> li
     return out
 
 
+def bound_query(params: Mapping[str, object], notes: list[str],
+                limit: int | None = None) -> dict[str, list[str]]:
+    """``params`` with each parameter cut to ``limit`` characters (all its values together;
+    default: the ``url_max_chars`` setting) and each list parameter to :data:`MAX_VALUES`
+    values, with one note for all the cuts — a 100,000-character link must load, say what
+    it dropped, and not print a warning per value (issue 14, item 8).
+
+    >>> notes = []
+    >>> bounded = bound_query({"q": "x" * 5000, "origin": ",".join(["IRN"] * 80)}, notes,
+    ...                       limit=1000)
+    >>> len(bounded["q"][0]), len(bounded["origin"])
+    (1000, 50)
+    >>> print(notes[0])
+    The link was too long: shortened q to 1,000 characters and kept the first 50 values of origin.
+    """
+    limit = settings.get("url_max_chars") if limit is None else limit
+    out: dict[str, list[str]] = {}
+    cut: list[str] = []
+    trimmed: list[str] = []
+    for key, raw in params.items():
+        name = str(key)
+        items = [str(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw])
+                 if v is not None]
+        if sum(len(item) for item in items) > limit:
+            kept, room = [], limit
+            for item in items:
+                if room <= 0:
+                    break
+                kept.append(item[:room])
+                room -= len(kept[-1])
+            items = kept
+            cut.append(_short(name))
+        if name in _LIST_PARAMS:
+            parts = [part for item in items for part in item.split(",") if part.strip()]
+            if len(parts) > MAX_VALUES:
+                items = parts[:MAX_VALUES]
+                trimmed.append(_short(name))
+        out[name] = items
+    said = []
+    if cut:
+        shown = ", ".join(cut[:5]) + (f" and {len(cut) - 5} more" if len(cut) > 5 else "")
+        said.append(f"shortened {shown} to {limit:,} characters")
+    if trimmed:
+        said.append(f"kept the first {MAX_VALUES} values of {', '.join(trimmed)}")
+    if said:
+        notes.append(f"The link was too long: {' and '.join(said)}.")
+    return out
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -152,6 +202,7 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
     (('PRK',), '2023-12-01', 2)
     """
     notes: list[str] = []
+    params = bound_query(params, notes)  # before any work: every parameter is bounded
     kwargs: dict[str, object] = {}
     for key, name in (("from", "date_from"), ("to", "date_to")):
         values = _values(params, key)

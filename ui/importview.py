@@ -30,7 +30,7 @@ from geo.importers import FORMAT_NAMES, ImportResult, InputError, read_events
 from geo.importers import FORMATS as FORMAT_LIST
 from geo.importers.dedupe import find_cross_source_duplicates
 from geo.importers.generic import FIELDS, remember_mapping
-from geo.store import Store, UpsertResult
+from geo.store import Store, StoreError, UpsertResult
 
 FORMATS = ("auto", *FORMAT_NAMES)
 FORMAT_HELP = {f.name: f.description for f in FORMAT_LIST}
@@ -217,7 +217,11 @@ def import_flow(store: Store, upload, fmt: str) -> None:
     show_report(result, upload.name, store)
     if len(result.events) and st.button(f"Add {len(result.events):,} events to the store",
                                         type="primary"):
-        outcome = add_to_store(store, result)
+        try:
+            outcome = add_to_store(store, result)
+        except StoreError as exc:  # disk full, damaged file: the reason in one line
+            st.error(for_markdown(str(exc)))
+            return
         if result.format == "generic" and remember:
             unmapped = {f: "" for f in FIELDS if f not in result.mapping}
             remember_mapping(result.columns, unmapped | result.mapping, date_order)

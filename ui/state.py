@@ -38,6 +38,7 @@ PAGES = (
     ("pages/4_Import.py", "Import"),
     ("pages/5_About.py", "About"),
 )
+MAX_URL_NOTES = 5
 _WIDGETS = {
     "origins": "w_origins", "suppliers": "w_suppliers", "classes": "w_classes",
     "models": "w_models",
@@ -223,8 +224,11 @@ def sidebar_filters(facets: Facets) -> Filters:
     if current.date_to and end == current.date_to:
         filters = replace(filters, date_to=end)
     ss["filters"] = filters
-    for note in ss.get("url_notes", []):
+    notes = ss.get("url_notes", [])
+    for note in notes[:MAX_URL_NOTES]:  # a hostile link must not print a wall of warnings
         bar.warning(for_markdown(note))
+    if len(notes) > MAX_URL_NOTES:
+        bar.warning(f"… and {len(notes) - MAX_URL_NOTES:,} more notes about this link.")
     return filters
 
 

@@ -43,6 +43,9 @@ from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS, Rejection, RowErro
 csv.field_size_limit(1 << 20)
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
 class InputError(Exception):
     """A file that cannot be read at all; ``str()`` is one line naming file, row and field."""
 
@@ -57,7 +60,8 @@ class InputError(Exception):
         if self.field:
             parts.append(f"field {self.field}")
         parts.append(self.message)
-        return ": ".join(parts)
+        # One line, always: headers and cells quoted into messages may hold line breaks.
+        return _LINE_BREAKS.sub(" ", ": ".join(parts))
 
 
 _NUMBER = re.compile(r"\d+")
