@@ -45,10 +45,13 @@ _LOOKALIKE_SET = frozenset("авекмнорстухіј")
 _CYR = re.compile(r"[\u0400-\u04ff]")
 _TOKEN = re.compile(r"[\w\-]+")
 
-# Case endings allowed after an alias (closed lists; see the module docstring).
-_LATIN_END = r"(?:'s|’s|es|s|y|i|ów|ami|ach)?"
-_CYR_END = (r"(?:ами|ями|ові|ами|ах|ях|ам|ям|ів|ов|ев|ей|ом|ем|ою|ею|ий|ій|а|у|ю|и|і|ы|е|я)?")
-_CYR_SOFT_END = r"(?:ями|ях|ям|ів|ей|ю|і|я|ь)"  # Герань → Герані, Геранями
+# Case endings allowed after an alias (closed lists; see the module docstring), longest first.
+_LATIN_ENDINGS = ("ami", "ach", "ów", "es", "s", "y", "i")
+_CYR_ENDINGS = ("ами", "ями", "ові", "ах", "ях", "ам", "ям", "ів", "ов", "ев", "ей", "ом", "ем",
+                "ою", "ею", "ий", "ій", "а", "у", "ю", "и", "і", "ы", "е", "я")
+_WORD = re.compile(r"[^\W_]+")
+_GAP = re.compile(r"^\s{0,2}[-/]?\s{0,2}$")
+_MAX_TOKENS = 5
 _UNIT = re.compile(r"^\s*(?:km|m|mm|cm|kg|t|км|м|мм|кг|метр\w*|met(?:er|re)s?|miles?)\b")
 _STREET = re.compile(r"(?:вулиц[яі]|вул\.|улиц[аы]|ул\.|проспект\w*|пр-т|провулок|street|st\.|"
                      r"avenue|ave\.)\s*$", re.IGNORECASE)
@@ -88,7 +91,7 @@ _WORD_NUMBERS = {
     "вісім": 8, "восемь": 8, "десять": 10, "двадцять": 20, "двадцать": 20,
 }
 _COUNT_BEFORE = re.compile(
-    r"(?<![\w.,])(\d{1,4}|" + "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len,
+    r"(?<![\w.,\-/])(\d{1,4}|" + "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len,
                                               reverse=True))
     + r")\s+(?:[^\W\d]+\s+){0,2}$", re.IGNORECASE)
 
@@ -100,7 +103,7 @@ _GENERIC: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(?:short-range )?ballistic missiles?|балістичн\w* ракет\w*|баллистическ\w* ракет\w*|"
      r"missili? balistic\w*|ballistische\w* rakete\w*|rakiet\w* balistyczn\w*|"
      r"misiles? bal[íi]stic\w*", ("ballistic missile",)),
-    (r"(?:surface-to-air|anti-?aircraft|air[- ]defen[cs]e|s-300|sam) missiles?|"
+    (r"(?:surface-to-air|anti-?aircraft|air[- ]defen[cs]e|sam) missiles?|"
      r"зенітн\w* ракет\w*|зенитн\w* ракет\w*", ("surface-to-air missile",)),
     (r"anti-?ship missiles?|протикорабельн\w* ракет\w*|противокорабельн\w* ракет\w*",
      ("anti-ship missile",)),
@@ -171,11 +174,16 @@ def fold_text(text: str) -> str:
     >>> fold_text("Ракетами Х-101") == "ракетами x-101"
     True
     """
-    chars = []
-    for ch in text:
-        low = unicodedata.normalize("NFKC", ch).casefold()
-        chars.append(low if len(low) == 1 else ch.lower() if len(ch.lower()) == 1 else ch)
-    s = "".join(chars).translate(_DASHES)
+    s = text.lower()
+    if len(s) != len(text) or not s.isascii():
+        chars = []
+        for ch in text:
+            low = unicodedata.normalize("NFKC", ch).casefold()
+            chars.append(low if len(low) == 1 else ch.lower() if len(ch.lower()) == 1 else ch)
+        s = "".join(chars)
+    s = s.translate(_DASHES)
+    if not _CYR.search(s):
+        return s
 
     def latinise(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -187,30 +195,18 @@ def fold_text(text: str) -> str:
     return _TOKEN.sub(latinise, s)
 
 
-def _alias_pattern(alias: str) -> str:
-    """Regex for one catalogue alias (already folded by :func:`geo.catalogue.fold`)."""
-    tokens = [t for t in re.split(r"[\s\-/]+", alias) if t]
-    parts = []
-    for i, word in enumerate(tokens):
-        if i == 0 and word == "x" and len(tokens) > 1 and tokens[1][:1].isdigit():
-            parts.append("(?:kh|x)")
-            continue
-        if word.startswith("x") and word[1:].isdigit():  # x101 after catalogue folding
-            parts.append("(?:kh|x)[\\s\\-]?" + re.escape(word[1:]))
-            continue
-        parts.append(re.escape(word))
-    body = r"[\s\-/]?".join(parts)
-    last = alias[-1]
+def _key(text: str) -> str:
+    """Alias key: letters and digits only, ``kh``/``x`` before a number as ``x``."""
+    return re.sub(r"[\W_]+", "", re.sub(r"(?<![^\W\d_])kh(?=[\s\-]?\d)", "x", text))
+
+
+def _endings(last: str) -> tuple[str, ...]:
+    """Endings that may follow an alias whose last character is ``last``."""
     if _CYR.match(last):
-        if last == "ь":
-            body = body[:-1] + _CYR_SOFT_END
-        else:
-            body += _CYR_END
-    elif last.isalpha():
-        body += _LATIN_END
-    else:
-        body += r"(?:s|-s)?"
-    return body
+        return _CYR_ENDINGS
+    if last.isdigit():
+        return ("s",)
+    return _LATIN_ENDINGS if last.isalpha() else ()
 
 
 @dataclass(frozen=True)
@@ -241,16 +237,31 @@ class WeaponText:
                 if folded and (len(compact) >= 4 or (len(compact) >= 3
                                                      and re.search(r"\d", compact))):
                     aliases.setdefault(folded, info)
-        self._models: list[_Model] = []
-        groups = []
-        for i, (alias, info) in enumerate(sorted(aliases.items(), key=lambda kv: -len(kv[0]))):
-            self._models.append(info)
-            groups.append(f"(?P<m{i}>{_alias_pattern(alias)})")
-        self._homonym = [alias in HOMONYMS
-                         for alias, _ in sorted(aliases.items(), key=lambda kv: -len(kv[0]))]
-        self._model_re = re.compile(r"(?<![\w'’])(?:" + "|".join(groups) + r")(?![\w]|-\d)")
-        self._generic = [(re.compile(r"(?<![\w'’-])(?:" + p + r")(?![\w])"), classes)
-                         for p, classes in _GENERIC]
+        # key → (model, homonym?); a soft-sign stem (герань → геран) is also a key.
+        # Every inflected form is a key, so a lookup is one dict access; _prefixes lets the
+        # token walk stop as soon as no alias can start with what it has read.
+        self._keys: dict[str, tuple[_Model, bool]] = {}
+        exact = {_key(alias): (info, alias in HOMONYMS) for alias, info in aliases.items()}
+        for k, hit in exact.items():
+            forms = [k] + [k + e for e in _endings(k[-1])]
+            if k.endswith("ь"):
+                forms += [k[:-1] + e for e in _CYR_ENDINGS]
+            for form in forms:
+                if form == k or form not in exact:
+                    self._keys.setdefault(form, hit)
+        self._prefixes = {form[:n] for form in self._keys for n in range(1, len(form) + 1)}
+        # Words that can start an alias as written ("kh101" is read as "x101").
+        self._starts = {"kh"}
+        for alias in aliases:
+            first = _WORD.findall(alias)[0]
+            self._starts.add(first)
+            if first[:1] == "x" and first[1:2].isdigit():
+                self._starts.add("kh" + first[1:])
+            if len(_WORD.findall(alias)) == 1:
+                self._starts.update(f for f in self._keys if f.startswith(first))
+        # One alternation, most specific first: a single scan of the text.
+        self._generic = re.compile(r"(?<![\w'’-])(?:" + "|".join(
+            f"(?P<g{i}>{p})" for i, (p, _) in enumerate(_GENERIC)) + r")(?![\w])")
 
     def find(self, text: object) -> list[Mention]:
         raw = "" if text is None else str(text)
@@ -258,35 +269,76 @@ class WeaponText:
             return []
         folded = fold_text(raw)
         found: list[tuple[int, int, int, Mention]] = []
-        for match in self._model_re.finditer(folded):
-            index = int(match.lastgroup[1:])
-            start, end = match.span()
-            if self._rejected(raw, folded, start, end, self._homonym[index]):
+        for start, end, info, homonym in self._model_spans(folded):
+            if self._rejected(raw, folded, start, end, homonym):
                 continue
-            info = self._models[index]
             found.append((start, -(end - start), 0, Mention(
                 raw[start:end], start, end, info.model, info.classes, info.origins,
                 info.ambiguous, _count(folded, start))))
-        for pattern, classes in self._generic:
-            for match in pattern.finditer(folded):
-                start, end = match.span()
-                if classes[0].endswith("drone") and _filmed(folded, start, end):
-                    continue
-                if _HIT_OBJECT_BEFORE.search(folded[max(0, start - 40):start]) or \
-                        _TARGET_AFTER.match(folded[end:end + 30]):
-                    continue  # "destroyed a Russian MLRS", "mortar positions"
-                found.append((start, -(end - start), 1, Mention(
-                    raw[start:end], start, end, "", classes, (), False,
-                    _count(folded, start))))
+        for match in self._generic.finditer(folded):
+            classes = _GENERIC[int(match.lastgroup[1:])][1]
+            start, end = match.span()
+            if classes[0].endswith("drone") and _filmed(folded, start, end):
+                continue
+            if _HIT_OBJECT_BEFORE.search(folded[max(0, start - 40):start]) or \
+                    _TARGET_AFTER.match(folded[end:end + 30]):
+                continue  # "destroyed a Russian MLRS", "mortar positions"
+            found.append((start, -(end - start), 1, Mention(
+                raw[start:end], start, end, "", classes, (), False,
+                _count(folded, start))))
         found.sort(key=lambda t: (t[0], t[1], t[2]))
         out: list[Mention] = []
         taken_until = -1
         for start, _, _, mention in found:
             if start < taken_until:
                 continue
-            out.append(mention)
+            last = out[-1] if out else None
+            if (last is not None and last.model and mention.generic
+                    and re.fullmatch(r"\s?", raw[last.end:start])
+                    and set(mention.families) & set(last.families)):
+                # "Shahed-136 drones", "S-300 missiles": one mention of the model
+                out[-1] = Mention(raw[last.start:mention.end], last.start, mention.end,
+                                  last.model, last.classes, last.origins, last.ambiguous,
+                                  last.count)
+            else:
+                out.append(mention)
             taken_until = mention.end
         return out
+
+    def _model_spans(self, folded: str):
+        """(start, end, model, homonym) for catalogue aliases, longest first, no overlaps."""
+        if not self._starts.intersection(_WORD.findall(folded)):
+            return  # most texts name no catalogue weapon: one set test, no walk
+        words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(folded)]
+        i = 0
+        while i < len(words):
+            start = words[i][0]
+            if start and folded[start - 1] in "'’":  # "Ukraine's 300 km"
+                i += 1
+                continue
+            best = None
+            compact = ""
+            for j in range(i, min(i + _MAX_TOKENS, len(words))):
+                if j > i and not _GAP.match(folded[words[j - 1][1]:words[j][0]]):
+                    break
+                word = words[j][2]
+                if word == "kh" and j + 1 < len(words) and words[j + 1][2][:1].isdigit():
+                    word = "x"
+                compact += "x" + word[2:] if word[:2] == "kh" and word[2:3].isdigit() else word
+                if compact not in self._prefixes:
+                    break
+                end = words[j][1]
+                if folded[end:end + 2][:1] == "-" and folded[end + 1:end + 2].isdigit():
+                    continue  # "Shahed-136": never stop before the number
+                hit = self._keys.get(compact)
+                if hit is not None:
+                    best = (j, end, hit)
+            if best is None:
+                i += 1
+                continue
+            j, end, (info, homonym) = best
+            yield start, end, info, homonym
+            i = j + 1
 
     @staticmethod
     def _rejected(raw: str, folded: str, start: int, end: int, homonym: bool) -> bool:

@@ -1,0 +1,403 @@
+"""Which weapon hit, for events whose source does not say: candidates with shares, and why.
+
+:func:`attribute` takes canonical events (a store's, or a file's plus the store's attack
+reports) and returns them with the attribution columns filled (``class_candidates``,
+``origin_candidates``, ``supplier_candidates``, ``attribution``; README "Attribution"):
+
+* **Stated weapons** (``weapon_origin``/``weapon_model`` on basis ``catalogue``, ``reported``
+  or ``ambiguous``; attack reports): the candidates are the event's own values, several
+  split equally (an ambiguous ``RUS;PRK`` → ``RUS:0.50;PRK:0.50``). Nothing else changes.
+* **Own text** (:mod:`geo.weapon_text`): a named model decides (counts weigh several
+  models); its weapon is written to empty weapon fields with ``origin_basis = inferred``. A
+  generic word ("missile strike", "обстріл") restricts the candidates to its family: the
+  report weapons of that family, else the word's own class (``unspecified missile``).
+* **Attack reports of the same window** (``event_type = attack``): a report counts for an
+  impact when its window overlaps the impact's Kyiv day (or hours) and its area holds the
+  impact's oblast. Weight = weapons that got through (launched − destroyed; a destroyed one
+  counts ``DESTROYED_WEIGHT``, its debris also does damage) × the share of the report window
+  that falls on the impact's day × 1 / the number of oblasts the report covers (an oblast
+  list, a macro-region, or all of Ukraine; :mod:`geo.attack_reports`).
+  Reconnaissance and decoy drones carry no warhead and weigh 0.
+* **Not in attack reports**: artillery, MLRS, glide bombs and small drones near the front are
+  not in those reports, so the class ``not in attack reports`` gets the weight
+  ``NIAR_BASE + NIAR_FRONT × proximity`` (:func:`geo.frontline.proximity`). It applies only
+  within the period the store's reports cover — before it, no report exists to be absent
+  from. Its origin is unknown: origin and supplier candidates use the reported weapons only,
+  and stay empty when those carry less than :data:`MIN_ORIGIN_MASS` of the weight.
+
+Never touched: events a curator edited (``curated``), any non-empty weapon field, and events
+other than impacts, debris and interceptions without a stated weapon (a "military presence"
+item is not a strike). The result depends only on the input rows (sorted internally), so a
+second run changes nothing.
+
+:func:`attribute_store` recomputes a store (``python -m geo attribute``);
+:func:`store_events` is how every import writes: the file's events are attributed *before*
+they are stored (so re-importing a file still changes nothing), then the stored events in
+the windows of newly imported attack reports are recomputed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geo.attack_reports import (
+    ALL_OBLASTS,
+    ReportIndex,
+    Weapon,
+    text_column,
+    weapon_of,
+    windows,
+)
+from geo.catalogue import Catalogue, load_catalogue
+from geo.filters import Filters
+from geo.frontline import proximity
+from geo.schema import format_candidates
+from geo.store.base import Store, UpsertResult
+from geo.taxonomy import family_of, normalise_class
+from geo.weapon_text import Mention, matcher
+
+ATTRIBUTED_TYPES = ("impact", "debris", "interception")
+STATED_BASES = ("catalogue", "reported", "ambiguous")
+NIAR = "not in attack reports"
+NIAR_BASE = 0.2
+NIAR_FRONT = 20.0
+MIN_ORIGIN_MASS = 0.25
+NO_STRIKE_CLASSES = ("reconnaissance drone", "decoy drone")
+OUTPUT_COLUMNS = ("weapon_model", "weapon_class", "weapon_origin", "origin_basis",
+                  "class_candidates", "origin_candidates", "supplier_candidates", "attribution")
+
+
+@dataclass
+class Summary:
+    """What a run did: events looked at, changed, and which gained candidates (by family)."""
+
+    events: int = 0
+    changed: int = 0
+    gained: dict[str, int] = field(default_factory=dict)
+    weapons_inferred: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"events": self.events, "changed": self.changed,
+                "gained_candidates": dict(sorted(self.gained.items())),
+                "weapons_inferred": self.weapons_inferred}
+
+
+def _split(values: list[str]) -> list[tuple[str, float]]:
+    return [(v, 1.0 / len(values)) for v in values] if values else []
+
+
+def _stated(row: dict) -> bool:
+    return bool(row["weapon_origin"] or row["weapon_model"]) and \
+        row["origin_basis"] in STATED_BASES
+
+
+def _own(row: dict, catalogue: Catalogue) -> tuple[str, str, str]:
+    """Candidates of a stated weapon: its own classes, origins and suppliers, split equally."""
+    classes = [normalise_class(c) for c in row["weapon_class"].split(";") if c.strip()]
+    if not classes and row["weapon_model"]:
+        classes = [c for m in row["weapon_model"].split(";")
+                   for c in weapon_of(m, catalogue).classes]
+    classes = list(dict.fromkeys(c for c in classes if c))
+    origins = list(dict.fromkeys(o for o in row["weapon_origin"].split(";") if o))
+    suppliers = list(dict.fromkeys(s for s in row.get("weapon_supplier", "").split(";") if s))
+    return (format_candidates(_split(classes)), format_candidates(_split(origins)),
+            format_candidates(_split(suppliers)))
+
+
+class _Masses:
+    """Weights per weapon class and per origin, with the evidence behind them."""
+
+    def __init__(self) -> None:
+        self.classes: dict[str, float] = defaultdict(float)
+        self.origins: dict[str, float] = defaultdict(float)
+        self.origin_mass = 0.0
+        self.total = 0.0
+
+    def add(self, weapon: Weapon, mass: float) -> None:
+        if mass <= 0:
+            return
+        for cls in weapon.classes:
+            self.classes[cls] += mass / len(weapon.classes)
+        for origin in weapon.origins:
+            self.origins[origin] += mass / len(weapon.origins)
+        self.origin_mass += mass if weapon.origins else 0.0
+        self.total += mass
+
+    def add_class(self, cls: str, mass: float) -> None:
+        self.classes[cls] += mass
+        self.total += mass
+
+    def result(self) -> tuple[str, str]:
+        classes = format_candidates(self.classes.items())
+        if self.total <= 0 or self.origin_mass / self.total < MIN_ORIGIN_MASS:
+            return classes, ""
+        return classes, format_candidates(self.origins.items())
+
+
+def _describe_report(row: tuple, weight: float) -> str:
+    start, end, _, _, area, _, launched, destroyed, day, model = row
+    when = f"{start.astype(object):%Y-%m-%d %H:%M}–{end.astype(object):%H:%M}"
+    where = "Ukraine" if area == ALL_OBLASTS else f"{len(area)} oblasts" if len(area) > 1 else \
+        next(iter(area))
+    lost = "" if destroyed is None else f", {destroyed} destroyed"
+    return f"{when}, {where}: {launched} {model} launched{lost}"
+
+
+def _from_reports(found: list[tuple], masses: _Masses, keep) -> list[str]:
+    """Add report weapons accepted by ``keep`` to ``masses``; evidence for the top three."""
+    used = []
+    for row, weight in found:
+        weapons = [w for w in row[5] if keep(w)]
+        share = weight / len(row[5])
+        for weapon in weapons:
+            strike = 0.0 if set(weapon.classes) <= set(NO_STRIKE_CLASSES) else share
+            masses.add(weapon, strike)
+        if weapons and any(not set(w.classes) <= set(NO_STRIKE_CLASSES) for w in weapons):
+            used.append((weight, row))
+    used.sort(key=lambda t: (-t[0], t[1][8], t[1][9]))
+    return [_describe_report(row, w) for w, row in used[:3]]
+
+
+def _evidence(mentions: list[Mention]) -> str:
+    return "text: " + ", ".join(m.evidence() for m in mentions[:4])
+
+
+def _text_models(mentions: list[Mention], row: dict, catalogue: Catalogue) -> list[tuple]:
+    """(weapon, count) for models named in the text or in inferred weapon fields."""
+    named: dict[str, tuple[Weapon, float]] = {}
+    for m in mentions:
+        if m.model:
+            weapon = Weapon(m.model, m.classes, m.origins)
+            old = named.get(m.model, (weapon, 0.0))[1]
+            named[m.model] = (weapon, old + (m.count or 1))
+    for model in (s for s in row["weapon_model"].split(";") if s.strip()):
+        if model not in named:
+            named[model] = (weapon_of(model, catalogue), 1.0)
+    return list(named.values())
+
+
+def _target(row: dict, mentions: list[Mention], found: list[tuple] | None, lam: float,
+            catalogue: Catalogue) -> tuple[str, str, str, tuple[str, ...] | None]:
+    """(class_candidates, origin_candidates, attribution, models to write) for one event."""
+    masses = _Masses()
+    models = _text_models(mentions, row, catalogue)
+    generic = [m for m in mentions if m.generic]
+    field_classes = [normalise_class(c) for c in row["weapon_class"].split(";") if c.strip()]
+    if models:
+        for weapon, count in models:
+            masses.add(weapon, count)
+        covered = {family_of(c) for w, _ in models for c in w.classes}
+        for m in generic:
+            for cls in m.classes:
+                if family_of(cls) not in covered:
+                    masses.add_class(cls, 1.0 / len(m.classes))
+        classes, origins = masses.result()
+        return classes, origins, _evidence(mentions) if mentions else \
+            f"fields: {row['weapon_model']}", tuple(w.label for w, _ in models)
+    wanted = [c for m in generic for c in m.classes] + field_classes
+    parts = [_evidence(mentions)] if mentions else (
+        [f"fields: {row['weapon_class']}"] if field_classes else [])
+    if wanted:
+        families = {family_of(c) for c in wanted}
+        specific = {c for c in wanted if not c.startswith("unspecified")}
+
+        def keep(weapon: Weapon) -> bool:
+            fams = {family_of(c) for c in weapon.classes}
+            if not fams & families:
+                return False
+            tight = {c for c in specific if family_of(c) in fams}
+            return not tight or bool(tight & set(weapon.classes))
+
+        evidence = _from_reports(found or [], masses, keep)
+        if masses.total <= 0:
+            for cls in dict.fromkeys(wanted):
+                masses.add_class(cls, 1.0)
+        else:
+            parts.append("reports: " + "; ".join(evidence))
+        classes, origins = masses.result()
+        return classes, origins, " · ".join(parts), None
+    if found is None:
+        return "", "", "", None
+    evidence = _from_reports(found, masses, lambda w: True)
+    masses.add_class(NIAR, lam)
+    share = lam / masses.total
+    parts.append("reports: " + "; ".join(evidence) if evidence
+                 else "no attack report for this oblast and day")
+    parts.append(f"not in attack reports {share:.2f} (front/border proximity "
+                 f"{(lam - NIAR_BASE) / NIAR_FRONT:.2f})")
+    classes, origins = masses.result()
+    return classes, origins, " · ".join(parts), None
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    names = ("event_id", "event_date", "event_type", "country", "admin1", "weapon_model",
+             "weapon_class", "weapon_origin", "origin_basis", "description",
+             "weapon_supplier", *OUTPUT_COLUMNS[4:])
+    return {n: text_column(frame, n) for n in names}
+
+
+def attribute(events: pd.DataFrame, reports: pd.DataFrame | None = None,
+              curated: frozenset[str] | set[str] = frozenset(),
+              catalogue: Catalogue | None = None) -> tuple[pd.DataFrame, Summary]:
+    """``events`` with the attribution columns recomputed (and inferred weapons filled).
+
+    ``reports``: the attack reports to join with (default: those among ``events``).
+    ``curated``: event ids a curator set; returned unchanged. Returns a new frame with the
+    same rows and index, plus a :class:`Summary`.
+    """
+    catalogue = catalogue or load_catalogue()
+    out = events.copy()
+    for column in OUTPUT_COLUMNS:
+        if column not in out:
+            out[column] = ""
+    summary = Summary(events=len(out))
+    if out.empty:
+        return out, summary
+    cols = _columns(out)
+    if reports is None:
+        reports = out[cols["event_type"] == "attack"]
+    index = ReportIndex(reports, catalogue)
+    result = {c: cols[c].copy() for c in OUTPUT_COLUMNS}
+    blank = np.array([""] * len(out), dtype=object)
+    rows = [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+    is_curated = np.isin(cols["event_id"], list(curated))
+    stated = np.array([_stated(r) for r in rows], dtype=bool)
+    target = ~stated & ~is_curated & np.isin(cols["event_type"], ATTRIBUTED_TYPES)
+    own_cache: dict[tuple, tuple[str, str, str]] = {}
+    for i in np.flatnonzero(stated & ~is_curated):
+        key = (rows[i]["weapon_class"], rows[i]["weapon_model"], rows[i]["weapon_origin"],
+               rows[i]["weapon_supplier"])
+        if key not in own_cache:
+            own_cache[key] = _own(rows[i], catalogue)
+        c, o, s = own_cache[key]
+        result["class_candidates"][i], result["origin_candidates"][i] = c, o
+        result["supplier_candidates"][i] = s
+        result["attribution"][i] = ""
+    for column in OUTPUT_COLUMNS[4:]:
+        result[column] = np.where(~stated & ~is_curated & ~target, blank, result[column])
+    _attribute_targets(out, rows, np.flatnonzero(target), index, result, summary, catalogue)
+    before = {c: cols[c] for c in OUTPUT_COLUMNS}
+    changed = np.zeros(len(out), dtype=bool)
+    for column in OUTPUT_COLUMNS:
+        changed |= result[column] != before[column]
+        out[column] = result[column]
+    gained = changed & (before["class_candidates"] == "") & (result["class_candidates"] != "")
+    for text in result["class_candidates"][gained]:
+        family = family_of(text.split(":", 1)[0])
+        summary.gained[family] = summary.gained.get(family, 0) + 1
+    summary.changed = int(changed.sum())
+    return out, summary
+
+
+def _attribute_targets(frame: pd.DataFrame, rows: list[dict], targets: np.ndarray,
+                       index: ReportIndex, result: dict[str, np.ndarray], summary: Summary,
+                       catalogue: Catalogue) -> None:
+    if not len(targets):
+        return
+    sub = frame.iloc[targets]
+    start, end = windows(sub, reports=False)
+    admin1 = np.array([rows[i]["admin1"].split(";")[0] for i in targets], dtype=object)
+    days = pd.to_datetime(pd.Series([rows[i]["event_date"] for i in targets])).to_numpy(
+        dtype="datetime64[D]")
+    lat = pd.to_numeric(sub["latitude"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(sub["longitude"], errors="coerce").to_numpy(dtype=float)
+    ukraine = np.array([a.startswith("UA-") for a in admin1], dtype=bool)
+    lam = NIAR_BASE + NIAR_FRONT * proximity(lat, lon, np.where(ukraine, admin1, ""), days)
+    text = matcher(catalogue)
+    mention_cache: dict[str, list[Mention]] = {}
+    join_cache: dict[tuple, list[tuple] | None] = {}
+    for k, i in enumerate(targets):
+        row = rows[i]
+        description = row["description"]
+        if description not in mention_cache:
+            mention_cache[description] = text.find(description)
+        key = (start[k], end[k], admin1[k])
+        if key not in join_cache:
+            join_cache[key] = index.matching(start[k], end[k], admin1[k]) \
+                if ukraine[k] and index.covers(days[k]) else None
+        classes, origins, line, models = _target(
+            row, mention_cache[description], join_cache[key], float(round(lam[k], 2)),
+            catalogue)
+        result["class_candidates"][i] = classes
+        result["origin_candidates"][i] = origins
+        result["supplier_candidates"][i] = ""
+        result["attribution"][i] = line
+        if models and not (row["weapon_model"] or row["weapon_class"] or row["weapon_origin"]):
+            weapons = [weapon_of(m, catalogue) for m in models]
+            result["weapon_model"][i] = ";".join(models)
+            result["weapon_class"][i] = ";".join(dict.fromkeys(
+                c for w in weapons for c in w.classes))
+            result["weapon_origin"][i] = ";".join(dict.fromkeys(
+                o for w in weapons for o in w.origins))
+            result["origin_basis"][i] = "inferred"
+            summary.weapons_inferred += 1
+
+
+def curated_ids(store: Store) -> frozenset[str]:
+    """Ids of the events a curator edited (the store's ``curated`` flag)."""
+    # The store has no public accessor for the flag; the query is the same in both dialects.
+    frame = store._query("SELECT event_id FROM events WHERE coalesce(curated, false)", [])
+    return frozenset(str(v) for v in frame["event_id"])
+
+
+def _stored(store: Store, f: Filters) -> pd.DataFrame:
+    """Canonical rows as stored: no publication delay, no coordinate rounding (they would
+    be written back)."""
+    saved = store.publication_delay_hours, store.coordinate_decimals
+    store.publication_delay_hours, store.coordinate_decimals = 0, 0
+    try:
+        return store.events(f, newest_first=False)
+    finally:
+        store.publication_delay_hours, store.coordinate_decimals = saved
+
+
+def _write(store: Store, before: pd.DataFrame, after: pd.DataFrame) -> None:
+    changed = np.zeros(len(after), dtype=bool)
+    for column in OUTPUT_COLUMNS:
+        changed |= text_column(after, column) != text_column(before, column)
+    if changed.any():
+        store.upsert(after[changed].reset_index(drop=True))
+
+
+def attribute_store(store: Store, date_from: np.datetime64 | None = None,
+                    date_to: np.datetime64 | None = None) -> Summary:
+    """Recompute the attribution of every stored event (or those in a date range)."""
+    if date_from is None:
+        events = _stored(store, Filters())
+        reports = None
+    else:
+        lo, hi = (pd.Timestamp(d).date() for d in (date_from, date_to))
+        events = _stored(store, Filters(date_from=lo, date_to=hi))
+        reports = _stored(store, Filters(date_from=lo - pd.Timedelta(days=2),
+                                         date_to=hi + pd.Timedelta(days=2), types=("attack",)))
+    out, summary = attribute(events, reports=reports, curated=curated_ids(store))
+    _write(store, events, out)
+    return summary
+
+
+def store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Summary]:
+    """Attribute a file's events with the store's reports as context, store them, then
+    recompute the stored events in the windows of the attack reports among them."""
+    if events.empty:
+        return store.upsert(events), Summary()
+    days = pd.to_datetime(events["event_date"].astype(str))
+    lo, hi = days.min().date(), days.max().date()
+    stored = _stored(store, Filters(date_from=lo - pd.Timedelta(days=2),
+                                    date_to=hi + pd.Timedelta(days=2), types=("attack",)))
+    incoming_reports = events[events["event_type"].astype(str) == "attack"]
+    reports = pd.concat([stored[~stored["event_id"].isin(events["event_id"])],
+                         incoming_reports], ignore_index=True)
+    out, summary = attribute(events, reports=reports, curated=curated_ids(store))
+    result = store.upsert(out)
+    if len(incoming_reports):
+        report_days = pd.to_datetime(incoming_reports["event_date"].astype(str))
+        again = attribute_store(store, (report_days.min() - pd.Timedelta(days=2)).to_datetime64(),
+                                (report_days.max() + pd.Timedelta(days=1)).to_datetime64())
+        summary.changed += again.changed
+        for family, n in again.gained.items():
+            summary.gained[family] = summary.gained.get(family, 0) + n
+    return result, summary
