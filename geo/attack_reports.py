@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,7 @@ MACRO_REGIONS: dict[str, frozenset[str]] = {
 MACRO_REGIONS["centre"] = MACRO_REGIONS["center"]
 MACRO_REGIONS["frontline"] = MACRO_REGIONS["front line"]
 _HOUR = np.timedelta64(1, "h")
+_DAY = 24 * 60  # minutes
 
 
 @dataclass(frozen=True)
@@ -111,20 +113,19 @@ def report_area(admin1: str, location: str) -> frozenset[str]:
 
 
 class ReportIndex:
-    """Attack reports indexed by the Kyiv days their windows touch."""
+    """Attack reports indexed by the Kyiv days their windows touch (times in minutes)."""
 
     def __init__(self, frame: pd.DataFrame, catalogue: Catalogue):
-        self.by_day: dict[np.datetime64, list[int]] = defaultdict(list)
+        self.by_day: dict[int, list[int]] = defaultdict(list)
         self.rows: list[tuple] = []
+        self.first = self.last = None
         if frame.empty:
-            self.first = self.last = None
             return
-        start, end = windows(frame, reports=True)
+        start, end = (w.astype("int64") for w in windows(frame, reports=True))
         launched = pd.to_numeric(frame["launched"], errors="coerce").to_numpy(dtype=float)
         destroyed = pd.to_numeric(frame["destroyed"], errors="coerce").to_numpy(dtype=float)
-        models, admin1, location = (text_column(frame, c) for c in
-                                    ("weapon_model", "admin1", "location"))
-        ids = text_column(frame, "event_id")
+        models, admin1, location, ids, dates = (text_column(frame, c) for c in (
+            "weapon_model", "admin1", "location", "event_id", "event_date"))
         areas: dict[tuple[str, str], frozenset[str]] = {}
         for i in np.argsort(ids, kind="stable"):
             if not math.isfinite(launched[i]) or launched[i] <= 0:
@@ -139,43 +140,40 @@ class ReportIndex:
             weapons = [weapon_of(m, catalogue) for m in models[i].split(";") if m.strip()]
             if not weapons:
                 continue
-            hours = (end[i] - start[i]) / _HOUR
-            self.rows.append((start[i], end[i], hours, through, areas[key], weapons,
-                              int(launched[i]), None if not math.isfinite(destroyed[i])
-                              else int(destroyed[i]), str(frame["event_date"].iloc[i]),
-                              models[i]))
-            index = len(self.rows) - 1
-            day = start[i].astype("datetime64[D]")
-            while day <= end[i].astype("datetime64[D]"):
-                self.by_day[day].append(index)
-                day += np.timedelta64(1, "D")
-        dates = [np.datetime64(r[8]) for r in self.rows]
-        self.first = min(dates) - np.timedelta64(1, "D") if dates else None
-        self.last = max(dates) if dates else None
+            self.rows.append((int(start[i]), int(end[i]), (end[i] - start[i]) / 60.0, through,
+                              areas[key], weapons, int(launched[i]),
+                              None if not math.isfinite(destroyed[i]) else int(destroyed[i]),
+                              dates[i], models[i]))
+            for day in range(int(start[i]) // _DAY, int(end[i]) // _DAY + 1):
+                self.by_day[day].append(len(self.rows) - 1)
+        if self.rows:
+            days = sorted(r[8] for r in self.rows)
+            self.first = np.datetime64(days[0]) - np.timedelta64(1, "D")
+            self.last = np.datetime64(days[-1])
 
     def covers(self, day: np.datetime64) -> bool:
+        """True when ``day`` is inside the period the reports cover."""
         return self.first is not None and self.first <= day <= self.last
 
-    def matching(self, start: np.datetime64, end: np.datetime64, oblast: str) -> list[tuple]:
-        """(report, weight) for the reports whose window and area hold the event."""
+    def matching(self, start: int, end: int, oblast: str) -> list[tuple]:
+        """(report, weight) for the reports whose window (minutes) and area hold the event."""
         found = []
         seen: set[int] = set()
-        day = start.astype("datetime64[D]")
-        while day <= (end - np.timedelta64(1, "m")).astype("datetime64[D]"):
+        for day in range(start // _DAY, (end - 1) // _DAY + 1):
             for index in self.by_day.get(day, ()):
                 if index in seen:
                     continue
                 seen.add(index)
-                r_start, r_end, hours, through, area, *_ = self.rows[index]
-                if oblast not in area:
+                row = self.rows[index]
+                if oblast not in row[4]:
                     continue
-                overlap = (min(r_end, end) - max(r_start, start)) / _HOUR
+                overlap = (min(row[1], end) - max(row[0], start)) / 60.0
                 if overlap > 0:
-                    found.append((self.rows[index], through * overlap / hours / len(area)))
-            day += np.timedelta64(1, "D")
+                    found.append((row, row[3] * overlap / row[2] / len(row[4])))
         return found
 
 
+@lru_cache(maxsize=4096)
 def weapon_of(model: str, catalogue: Catalogue) -> Weapon:
     entry = catalogue.entry(model)
     if entry is None:

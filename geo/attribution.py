@@ -140,7 +140,8 @@ class _Masses:
 
 def _describe_report(row: tuple, weight: float) -> str:
     start, end, _, _, area, _, launched, destroyed, day, model = row
-    when = f"{start.astype(object):%Y-%m-%d %H:%M}–{end.astype(object):%H:%M}"
+    first, last = (np.datetime64(t, "m").astype(object) for t in (start, end))
+    when = f"{first:%Y-%m-%d %H:%M}–{last:%H:%M}"
     where = "Ukraine" if area == ALL_OBLASTS else f"{len(area)} oblasts" if len(area) > 1 else \
         next(iter(area))
     lost = "" if destroyed is None else f", {destroyed} destroyed"
@@ -299,7 +300,7 @@ def _attribute_targets(frame: pd.DataFrame, rows: list[dict], targets: np.ndarra
     if not len(targets):
         return
     sub = frame.iloc[targets]
-    start, end = windows(sub, reports=False)
+    start, end = (w.astype("int64") for w in windows(sub, reports=False))
     admin1 = np.array([rows[i]["admin1"].split(";")[0] for i in targets], dtype=object)
     days = pd.to_datetime(pd.Series([rows[i]["event_date"] for i in targets])).to_numpy(
         dtype="datetime64[D]")
@@ -315,9 +316,9 @@ def _attribute_targets(frame: pd.DataFrame, rows: list[dict], targets: np.ndarra
         description = row["description"]
         if description not in mention_cache:
             mention_cache[description] = text.find(description)
-        key = (start[k], end[k], admin1[k])
+        key = (int(start[k]), int(end[k]), admin1[k])
         if key not in join_cache:
-            join_cache[key] = index.matching(start[k], end[k], admin1[k]) \
+            join_cache[key] = index.matching(*key) \
                 if ukraine[k] and index.covers(days[k]) else None
         classes, origins, line, models = _target(
             row, mention_cache[description], join_cache[key], float(round(lam[k], 2)),
