@@ -52,7 +52,7 @@ from geo.attack_reports import (
     weapon_of,
     windows,
 )
-from geo.catalogue import Catalogue, load_catalogue
+from geo.catalogue import Catalogue, load_catalogue, supplier_for
 from geo.filters import Filters
 from geo.frontline import proximity
 from geo.schema import format_candidates
@@ -63,12 +63,14 @@ from geo.weapon_text import Mention, matcher
 ATTRIBUTED_TYPES = ("impact", "debris", "interception")
 STATED_BASES = ("catalogue", "reported", "ambiguous")
 NIAR = "not in attack reports"
-NIAR_BASE = 0.2
-NIAR_FRONT = 20.0
+NIAR_BASE = 0.05
+NIAR_FRONT = 4.0
 MIN_ORIGIN_MASS = 0.25
 NO_STRIKE_CLASSES = ("reconnaissance drone", "decoy drone")
 OUTPUT_COLUMNS = ("weapon_model", "weapon_class", "weapon_origin", "origin_basis",
-                  "class_candidates", "origin_candidates", "supplier_candidates", "attribution")
+                  "weapon_supplier", "class_candidates", "origin_candidates",
+                  "supplier_candidates", "attribution")
+CANDIDATES = OUTPUT_COLUMNS[5:]  # what the engine writes for every event it looks at
 
 
 @dataclass
@@ -111,9 +113,11 @@ def _own(row: dict, catalogue: Catalogue) -> tuple[str, str, str]:
 class _Masses:
     """Weights per weapon class and per origin, with the evidence behind them."""
 
-    def __init__(self) -> None:
+    def __init__(self, day: str) -> None:
+        self.day = day
         self.classes: dict[str, float] = defaultdict(float)
         self.origins: dict[str, float] = defaultdict(float)
+        self.suppliers: dict[str, float] = defaultdict(float)
         self.origin_mass = 0.0
         self.total = 0.0
 
@@ -124,6 +128,10 @@ class _Masses:
             self.classes[cls] += mass / len(weapon.classes)
         for origin in weapon.origins:
             self.origins[origin] += mass / len(weapon.origins)
+        # Who supplied it depends on the date (Shahed: Iran in 2022, Russia later).
+        suppliers = [c for c in supplier_for(weapon.label, self.day).split(";") if c]
+        for supplier in suppliers:
+            self.suppliers[supplier] += mass / len(suppliers)
         self.origin_mass += mass if weapon.origins else 0.0
         self.total += mass
 
@@ -131,11 +139,12 @@ class _Masses:
         self.classes[cls] += mass
         self.total += mass
 
-    def result(self) -> tuple[str, str]:
+    def result(self) -> tuple[str, str, str]:
         classes = format_candidates(self.classes.items())
         if self.total <= 0 or self.origin_mass / self.total < MIN_ORIGIN_MASS:
-            return classes, ""
-        return classes, format_candidates(self.origins.items())
+            return classes, "", ""
+        return (classes, format_candidates(self.origins.items()),
+                format_candidates(self.suppliers.items()))
 
 
 def _describe_report(row: tuple, weight: float) -> str:
@@ -182,9 +191,9 @@ def _text_models(mentions: list[Mention], row: dict, catalogue: Catalogue) -> li
 
 
 def _target(row: dict, mentions: list[Mention], found: list[tuple] | None, lam: float,
-            catalogue: Catalogue) -> tuple[str, str, str, tuple[str, ...] | None]:
-    """(class_candidates, origin_candidates, attribution, models to write) for one event."""
-    masses = _Masses()
+            catalogue: Catalogue) -> tuple[tuple[str, str, str], str, tuple[str, ...] | None]:
+    """((class, origin, supplier candidates), attribution, models to write) for one event."""
+    masses = _Masses(row["event_date"])
     models = _text_models(mentions, row, catalogue)
     generic = [m for m in mentions if m.generic]
     field_classes = [normalise_class(c) for c in row["weapon_class"].split(";") if c.strip()]
@@ -196,8 +205,7 @@ def _target(row: dict, mentions: list[Mention], found: list[tuple] | None, lam: 
             for cls in m.classes:
                 if family_of(cls) not in covered:
                     masses.add_class(cls, 1.0 / len(m.classes))
-        classes, origins = masses.result()
-        return classes, origins, _evidence(mentions) if mentions else \
+        return masses.result(), _evidence(mentions) if mentions else \
             f"fields: {row['weapon_model']}", tuple(w.label for w, _ in models)
     wanted = [c for m in generic for c in m.classes] + field_classes
     parts = [_evidence(mentions)] if mentions else (
@@ -219,10 +227,9 @@ def _target(row: dict, mentions: list[Mention], found: list[tuple] | None, lam: 
                 masses.add_class(cls, 1.0)
         else:
             parts.append("reports: " + "; ".join(evidence))
-        classes, origins = masses.result()
-        return classes, origins, " · ".join(parts), None
+        return masses.result(), " · ".join(parts), None
     if found is None:
-        return "", "", "", None
+        return ("", "", ""), "", None
     evidence = _from_reports(found, masses, lambda w: True)
     masses.add_class(NIAR, lam)
     share = lam / masses.total
@@ -230,14 +237,13 @@ def _target(row: dict, mentions: list[Mention], found: list[tuple] | None, lam: 
                  else "no attack report for this oblast and day")
     parts.append(f"not in attack reports {share:.2f} (front/border proximity "
                  f"{(lam - NIAR_BASE) / NIAR_FRONT:.2f})")
-    classes, origins = masses.result()
-    return classes, origins, " · ".join(parts), None
+    return masses.result(), " · ".join(parts), None
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     names = ("event_id", "event_date", "event_type", "country", "admin1", "weapon_model",
              "weapon_class", "weapon_origin", "origin_basis", "description",
-             "weapon_supplier", *OUTPUT_COLUMNS[4:])
+             *OUTPUT_COLUMNS[4:])
     return {n: text_column(frame, n) for n in names}
 
 
@@ -278,7 +284,7 @@ def attribute(events: pd.DataFrame, reports: pd.DataFrame | None = None,
         result["class_candidates"][i], result["origin_candidates"][i] = c, o
         result["supplier_candidates"][i] = s
         result["attribution"][i] = ""
-    for column in OUTPUT_COLUMNS[4:]:
+    for column in CANDIDATES:
         result[column] = np.where(~stated & ~is_curated & ~target, blank, result[column])
     _attribute_targets(out, rows, np.flatnonzero(target), index, result, summary, catalogue)
     before = {c: cols[c] for c in OUTPUT_COLUMNS}
@@ -320,12 +326,11 @@ def _attribute_targets(frame: pd.DataFrame, rows: list[dict], targets: np.ndarra
         if key not in join_cache:
             join_cache[key] = index.matching(*key) \
                 if ukraine[k] and index.covers(days[k]) else None
-        classes, origins, line, models = _target(
+        candidates, line, models = _target(
             row, mention_cache[description], join_cache[key], float(round(lam[k], 2)),
             catalogue)
-        result["class_candidates"][i] = classes
-        result["origin_candidates"][i] = origins
-        result["supplier_candidates"][i] = ""
+        for column, value in zip(CANDIDATES[:3], candidates, strict=True):
+            result[column][i] = value
         result["attribution"][i] = line
         if models and not (row["weapon_model"] or row["weapon_class"] or row["weapon_origin"]):
             weapons = [weapon_of(m, catalogue) for m in models]
@@ -334,6 +339,8 @@ def _attribute_targets(frame: pd.DataFrame, rows: list[dict], targets: np.ndarra
                 c for w in weapons for c in w.classes))
             result["weapon_origin"][i] = ";".join(dict.fromkeys(
                 o for w in weapons for o in w.origins))
+            result["weapon_supplier"][i] = ";".join(dict.fromkeys(
+                c for m in models for c in supplier_for(m, row["event_date"]).split(";") if c))
             result["origin_basis"][i] = "inferred"
             summary.weapons_inferred += 1
 
