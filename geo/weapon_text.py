@@ -56,7 +56,8 @@ _UNIT = re.compile(r"^\s*(?:km|m|mm|cm|kg|t|км|м|мм|кг|метр\w*|met(?:
 _STREET = re.compile(r"(?:вулиц[яі]|вул\.|улиц[аы]|ул\.|проспект\w*|пр-т|провулок|street|st\.|"
                      r"avenue|ave\.)\s*$", re.IGNORECASE)
 _TARGET_AFTER = re.compile(
-    r"^\s*(?:[\w-]+\s+)?(?:systems?|battery|batteries|launchers?|radars?|positions?|tels?|"
+    r"^\s*(?:(?:ballistic|cruise|anti-aircraft)\s+)?(?:(?:missile|rocket)s?\s+)?"
+    r"(?:[\w-]+\s+)?(?:systems?|battery|batteries|launchers?|radars?|positions?|tels?|"
     r"transloaders?|vehicles?|complex(?:es)?|units?|crews?|was destroyed|destroyed|"
     r"комплекс\w*|батаре\w*|установк\w*|знищ\w*)\b")
 _TARGET_BEFORE = re.compile(
@@ -109,8 +110,8 @@ _GENERIC: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("anti-ship missile",)),
     (r"(?:air-to-surface|air-launched|anti-radiation) missiles?|керован\w* ракет\w*",
      ("air-to-surface missile",)),
-    (r"missiles?|ракет(?:а|и|у|ою|ами|ах|ний|на|не|ного|ної|ному|ним|них|ні|ный|ная|ное|"
-     r"ные|ных|ным|ой|ою)?|ракетн\w* (?:удар\w*|обстр\w*|атак\w*)|missil[ei]|misiles?|"
+    (r"ракетн\w* (?:удар\w*|обстр\w*|атак\w*)|missiles?|ракет(?:а|и|у|ою|ами|ах|ний|на|"
+     r"не|ного|ної|ному|ним|них|ні|ный|ная|ное|ные|ных|ным|ой|ою)?|missil[ei]|misiles?|"
      r"rakiet[ayę]?\w*|raketen\w*|rakete|raketenangriff\w*", ("unspecified missile",)),
     (r"rockets?(?: strikes?| attacks?| fire)?", ("unspecified missile", "rocket artillery")),
     (r"kamikaze drones?|дрон\w*[- ]камікадзе|дрон\w*[- ]камикадзе|loitering munitions?|"
@@ -242,10 +243,12 @@ class WeaponText:
         # token walk stop as soon as no alias can start with what it has read.
         self._keys: dict[str, tuple[_Model, bool]] = {}
         exact = {_key(alias): (info, alias in HOMONYMS) for alias, info in aliases.items()}
+        forms_of: dict[str, list[str]] = {}
         for k, hit in exact.items():
-            forms = [k] + [k + e for e in _endings(k[-1])]
-            if k.endswith("ь"):
-                forms += [k[:-1] + e for e in _CYR_ENDINGS]
+            # Герань → Герані, Геранню: a soft sign is replaced by the ending, not kept.
+            forms = [k] + ([k[:-1] + e for e in _CYR_ENDINGS] if k.endswith("ь")
+                           else [k + e for e in _endings(k[-1])])
+            forms_of[k] = forms
             for form in forms:
                 if form == k or form not in exact:
                     self._keys.setdefault(form, hit)
@@ -258,7 +261,9 @@ class WeaponText:
             if first[:1] == "x" and first[1:2].isdigit():
                 self._starts.add("kh" + first[1:])
             if len(_WORD.findall(alias)) == 1:
-                self._starts.update(f for f in self._keys if f.startswith(first))
+                self._starts.update(forms_of[_key(alias)])
+        self._starts |= {"kh" + f[1:] for f in self._keys if f[:1] == "x" and f[1:2].isdigit()}
+        self._starts |= {f for f in self._keys if f[:1] == "x" and f[1:2].isdigit()}
         # One alternation, most specific first: a single scan of the text.
         self._generic = re.compile(r"(?<![\w'’-])(?:" + "|".join(
             f"(?P<g{i}>{p})" for i, (p, _) in enumerate(_GENERIC)) + r")(?![\w])")
@@ -297,6 +302,10 @@ class WeaponText:
                     and re.fullmatch(r"\s?", raw[last.end:start])
                     and set(mention.families) & set(last.families)):
                 # "Shahed-136 drones", "S-300 missiles": one mention of the model
+                if _TARGET_AFTER.match(fold_text(raw[mention.end:mention.end + 30])):
+                    out.pop()  # "Tochka ballistic missile launchers": the object seen
+                    taken_until = mention.end
+                    continue
                 out[-1] = Mention(raw[last.start:mention.end], last.start, mention.end,
                                   last.model, last.classes, last.origins, last.ambiguous,
                                   last.count)
