@@ -11,8 +11,8 @@ weapon fields are hidden; each method then attributes from what is left (date, p
 oblast, coordinates) plus the attack reports. Scored per method:
 
 * coverage — events given any class candidate;
-* top-1 family — the top class is of the true family (``not in attack reports`` counts as
-  right for a short-range truth: artillery, bombs, small arms); ties count 1/k;
+* top-1 family — the family with the largest summed share is the true one (``not in attack
+  reports`` counts as right for a short-range truth: artillery, bombs, small arms); ties 1/k;
 * share to truth — the summed share of classes of the true family;
 * top-1 origin — for events whose text named a model with one origin;
 * front-line rule — of front-line impacts whose truth is artillery/cluster/small arms, the
@@ -103,8 +103,15 @@ def score(classes: list[list[tuple[str, float]]], origins: list[list[tuple[str, 
             fam.append(0.0)
             share.append(0.0)
             continue
-        top = [c for c, s in pairs if s == pairs[0][1]]
-        fam.append(sum(_family_hit(c, t) for c in top) / len(top))
+        # Shares summed per family (``not in attack reports`` is its own group), as the
+        # certainty filters read a family; ties count 1/k.
+        groups: dict[str, float] = {}
+        for c, s in pairs:
+            group = NIAR if c == NIAR else family_of(c)
+            groups[group] = groups.get(group, 0.0) + s
+        best = max(groups.values())
+        top = [g for g, s in groups.items() if abs(s - best) < 1e-9]
+        fam.append(sum((t in SHORT_RANGE) if g == NIAR else g == t for g in top) / len(top))
         share.append(sum(s for c, s in pairs if _family_hit(c, t)))
     fam, share, has = np.array(fam), np.array(share), np.array(has)
     long_range = truth["truth_family"].isin(LONG_RANGE).to_numpy()
