@@ -7,6 +7,7 @@ reports) and returns them with the attribution columns filled (``class_candidate
 * **Stated weapons** (``weapon_origin``/``weapon_model`` on basis ``catalogue``, ``reported``
   or ``ambiguous``; attack reports): the candidates are the event's own values, several
   split equally (an ambiguous ``RUS;PRK`` → ``RUS:0.50;PRK:0.50``). Nothing else changes.
+  So are a bare class on an event that is not attributed (a "Ballistic Missile" report).
 * **Own text** (:mod:`geo.weapon_text`): a named model decides (counts weigh several
   models); its weapon is written to empty weapon fields with ``origin_basis = inferred``. A
   generic word ("missile strike", "обстріл") restricts the candidates to its family: the
@@ -39,6 +40,8 @@ the windows of newly imported attack reports are recomputed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +59,7 @@ from geo.catalogue import Catalogue, load_catalogue, supplier_for
 from geo.filters import Filters
 from geo.frontline import proximity
 from geo.schema import format_candidates
+from geo.store import open_store
 from geo.store.base import Store, UpsertResult
 from geo.taxonomy import family_of, normalise_class
 from geo.weapon_text import Mention, matcher
@@ -286,6 +290,11 @@ def attribute(events: pd.DataFrame, reports: pd.DataFrame | None = None,
         result["attribution"][i] = ""
     for column in CANDIDATES:
         result[column] = np.where(~stated & ~is_curated & ~target, blank, result[column])
+    # A class the source gives without a model or origin ("Ballistic Missile" reports) is
+    # still the event's own value.
+    for i in np.flatnonzero(~stated & ~is_curated & ~target & (cols["weapon_class"] != "")):
+        (result["class_candidates"][i], result["origin_candidates"][i],
+         result["supplier_candidates"][i]) = _own(rows[i], catalogue)
     _attribute_targets(out, rows, np.flatnonzero(target), index, result, summary, catalogue)
     before = {c: cols[c] for c in OUTPUT_COLUMNS}
     changed = np.zeros(len(out), dtype=bool)
@@ -353,14 +362,24 @@ def curated_ids(store: Store) -> frozenset[str]:
 
 
 def _stored(store: Store, f: Filters) -> pd.DataFrame:
-    """Canonical rows as stored: no publication delay, no coordinate rounding (they would
-    be written back)."""
-    saved = store.publication_delay_hours, store.coordinate_decimals
-    store.publication_delay_hours, store.coordinate_decimals = 0, 0
+    return store.events(f, newest_first=False)
+
+
+@contextmanager
+def _exact(store: Store) -> Iterator[Store]:
+    """The store itself, or a private one on the same data when ``store`` hides recent
+    events or rounds coordinates (public-instance settings): attribution rewrites whole
+    rows, so it must read them exactly as stored, and the caller's store (shared by the
+    app's sessions) is never changed, not even for a moment."""
+    if not (store.publication_delay_hours or store.coordinate_decimals):
+        yield store
+        return
+    private = open_store(store.url, snapshot=False)
+    private.publication_delay_hours, private.coordinate_decimals = 0, 0
     try:
-        return store.events(f, newest_first=False)
+        yield private
     finally:
-        store.publication_delay_hours, store.coordinate_decimals = saved
+        private.close()
 
 
 def _write(store: Store, before: pd.DataFrame, after: pd.DataFrame) -> None:
@@ -374,6 +393,12 @@ def _write(store: Store, before: pd.DataFrame, after: pd.DataFrame) -> None:
 def attribute_store(store: Store, date_from: np.datetime64 | None = None,
                     date_to: np.datetime64 | None = None) -> Summary:
     """Recompute the attribution of every stored event (or those in a date range)."""
+    with _exact(store) as exact:
+        return _attribute_store(exact, date_from, date_to)
+
+
+def _attribute_store(store: Store, date_from: np.datetime64 | None,
+                     date_to: np.datetime64 | None) -> Summary:
     if date_from is None:
         events = _stored(store, Filters())
         reports = None
@@ -390,6 +415,11 @@ def attribute_store(store: Store, date_from: np.datetime64 | None = None,
 def store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Summary]:
     """Attribute a file's events with the store's reports as context, store them, then
     recompute the stored events in the windows of the attack reports among them."""
+    with _exact(store) as exact:
+        return _store_events(exact, events)
+
+
+def _store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Summary]:
     if events.empty:
         return store.upsert(events), Summary()
     days = pd.to_datetime(events["event_date"].astype(str))
@@ -403,7 +433,7 @@ def store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Summ
     result = store.upsert(out)
     if len(incoming_reports):
         report_days = pd.to_datetime(incoming_reports["event_date"].astype(str))
-        again = attribute_store(store, (report_days.min() - pd.Timedelta(days=2)).to_datetime64(),
+        again = _attribute_store(store, (report_days.min() - pd.Timedelta(days=2)).to_datetime64(),
                                 (report_days.max() + pd.Timedelta(days=1)).to_datetime64())
         summary.changed += again.changed
         for family, n in again.gained.items():

@@ -241,3 +241,20 @@ def test_store_import_attributes_and_reimport_changes_nothing(store, real, capsy
     assert cli.main(["attribute", "--store", store.url, "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["changed"] == 0 and printed["events"] == len(real)
+
+
+def test_public_instance_settings_neither_leak_nor_round_what_is_stored(store):
+    """Attribution rewrites rows: it must read them unrounded, and never switch off the
+    caller's publication delay (the app's store is shared by every session)."""
+    store.publication_delay_hours, store.coordinate_decimals = 48, 2
+    events = make_events([
+        report(event_id="r", event_date="2023-11-11", launched=40, destroyed=0, **SHAHED),
+        impact(event_id="t", event_date="2023-11-11", admin1="UA-30", latitude=50.454661,
+               longitude=30.523812)])
+    store_events(store, events)
+    assert attribute_store(store).changed == 0
+    assert (store.publication_delay_hours, store.coordinate_decimals) == (48, 2)
+    store.publication_delay_hours, store.coordinate_decimals = 0, 0
+    row = store.get("t")
+    assert (row["latitude"], row["longitude"]) == (50.454661, 30.523812)
+    assert parse_candidates(row["class_candidates"])[0][0] == "loitering munition"
