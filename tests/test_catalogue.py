@@ -338,3 +338,39 @@ def test_or_between_two_models_is_the_ambiguous_slash_pair(cat):
         res = cat.resolve(text)
         assert res is not None, text
         assert res.origins == ("RUS", "PRK") and res.basis == "ambiguous"
+
+
+def _bundled_rows() -> list[dict[str, str]]:
+    with open(CATALOGUE_PATH.parent / "events.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_bundled_weapons_resolve_with_their_origin_and_dated_supplier(cat):
+    rows = _bundled_rows()
+    assert len(rows) == 22
+    for row in rows:
+        if not row["weapon_model"]:  # transfer/plan rows: supplier as the source states it
+            assert row["weapon_supplier"] in ("PRK", "IRN"), row["event_id"]
+            continue
+        res = cat.resolve(row["weapon_model"])
+        assert res is not None, row["event_id"]
+        assert ";".join(res.origins) == row["weapon_origin"], row["event_id"]
+        assert res.supplier_for(row["event_date"]) == row["weapon_supplier"], row["event_id"]
+
+
+def test_bundled_rows_are_no_more_precise_than_their_sources():
+    rows = {row["event_id"][-4:]: row for row in _bundled_rows()}
+    family = "Hwasong-11 (KN-23/KN-24)"
+    for sid in ("0005", "0006", "0007", "0019"):  # sources say only "North Korean" missile
+        assert rows[sid]["weapon_model"] == family, sid
+        assert "inferred" in rows[sid]["description"] or "not KN-23" in rows[sid]["description"]
+    for sid in ("0004", "0012", "0014", "0015"):  # "Shahed(-type)" is not "Shahed-136"
+        assert rows[sid]["weapon_model"] == "Shahed-136/131", sid
+    assert rows["0004"]["destroyed"] == "27"
+    assert rows["0012"]["origin_basis"] == "catalogue"
+    plan = rows["0022"]
+    assert plan["event_type"] == "other"
+    assert plan["description"].startswith("A plan, not a delivery")
+    shells = rows["0021"]
+    assert (shells["event_type"], shells["weapon_origin"], shells["weapon_supplier"]) == \
+        ("transfer", "RUS", "PRK")
