@@ -412,14 +412,18 @@ def _attribute_store(store: Store, date_from: np.datetime64 | None,
     return summary
 
 
-def store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Summary]:
+def store_events(store: Store, events: pd.DataFrame, *,
+                 refresh_windows: bool = True) -> tuple[UpsertResult, Summary]:
     """Attribute a file's events with the store's reports as context, store them, then
-    recompute the stored events in the windows of the attack reports among them."""
+    (``refresh_windows``) recompute the stored events in the windows of the attack reports
+    among them. The app's start-up seeding skips that step: its rows are all stated, so they
+    change no other event's evidence."""
     with _exact(store) as exact:
-        return _store_events(exact, events)
+        return _store_events(exact, events, refresh_windows)
 
 
-def _store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Summary]:
+def _store_events(store: Store, events: pd.DataFrame,
+                  refresh_windows: bool) -> tuple[UpsertResult, Summary]:
     if events.empty:
         return store.upsert(events), Summary()
     days = pd.to_datetime(events["event_date"].astype(str))
@@ -431,7 +435,7 @@ def _store_events(store: Store, events: pd.DataFrame) -> tuple[UpsertResult, Sum
                          incoming_reports], ignore_index=True)
     out, summary = attribute(events, reports=reports, curated=curated_ids(store))
     result = store.upsert(out)
-    if len(incoming_reports):
+    if refresh_windows and len(incoming_reports):
         report_days = pd.to_datetime(incoming_reports["event_date"].astype(str))
         again = _attribute_store(store, (report_days.min() - pd.Timedelta(days=2)).to_datetime64(),
                                 (report_days.max() + pd.Timedelta(days=1)).to_datetime64())
