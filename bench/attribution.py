@@ -40,7 +40,8 @@ import pandas as pd
 
 from bench.synth import synth_events
 from geo.attack_reports import ReportIndex, text_column, windows
-from geo.attribution import NIAR, attribute, attribute_store
+from geo.attribution import NIAR, attribute
+from geo.attribution_store import attribute_store
 from geo.catalogue import load_catalogue
 from geo.filters import Filters
 from geo.frontline import FRONT_OBLAST_SCORE, proximity

@@ -153,7 +153,7 @@ def _read(args: argparse.Namespace):
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from geo.attribution import store_events
+    from geo.attribution_store import store_events
     from geo.store import open_store
 
     started = time.perf_counter()
@@ -193,7 +193,7 @@ def _attribution_line(summary: dict, verb: str = "events gained") -> str:
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
-    from geo.attribution import attribute_store
+    from geo.attribution_store import attribute_store
     from geo.store import open_store
 
     started = time.perf_counter()

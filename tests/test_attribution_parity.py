@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo.attribution import OUTPUT_COLUMNS, attribute_store, store_events
+from geo.attribution import OUTPUT_COLUMNS
+from geo.attribution_store import attribute_store, store_events
 from geo.filters import Filters
 from geo.store.duckdb import DuckDBStore
 from geo.store.postgis import PostGISStore

@@ -24,7 +24,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import settings
-from geo.attribution import Summary, store_events
+from geo.attribution import Summary
+from geo.attribution_store import store_events
 from geo.escape import for_markdown
 from geo.filters import Filters
 from geo.importers import FORMAT_NAMES, ImportResult, InputError, read_events

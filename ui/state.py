@@ -54,7 +54,7 @@ def _open(url: str) -> Store:
 
 
 def _seed(store: Store) -> None:
-    from geo.attribution import store_events
+    from geo.attribution_store import store_events
     from geo.importers import read_events
 
     result = read_events(str(settings.DATA_DIR / "events.csv"), "canonical")
