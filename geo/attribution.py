@@ -102,6 +102,10 @@ def _own(row: dict, catalogue: Catalogue) -> tuple[str, str, str]:
     classes = list(dict.fromkeys(c for c in classes if c))
     origins = list(dict.fromkeys(o for o in row["weapon_origin"].split(";") if o))
     suppliers = list(dict.fromkeys(s for s in row.get("weapon_supplier", "").split(";") if s))
+    if not suppliers and row["weapon_model"]:
+        # Rows stored before suppliers existed: the catalogue's supplier on that date.
+        suppliers = [c for c in supplier_for(row["weapon_model"], row["event_date"]).split(";")
+                     if c]
     return (format_candidates(_split(classes)), format_candidates(_split(origins)),
             format_candidates(_split(suppliers)))
 
@@ -273,7 +277,8 @@ def attribute(events: pd.DataFrame, reports: pd.DataFrame | None = None,
     own_cache: dict[tuple, tuple[str, str, str]] = {}
     for i in np.flatnonzero(stated & ~is_curated):
         key = (rows[i]["weapon_class"], rows[i]["weapon_model"], rows[i]["weapon_origin"],
-               rows[i]["weapon_supplier"])
+               rows[i]["weapon_supplier"], "" if rows[i]["weapon_supplier"] else
+               rows[i]["event_date"])
         if key not in own_cache:
             own_cache[key] = _own(rows[i], catalogue)
         c, o, s = own_cache[key]

@@ -218,3 +218,11 @@ def test_real_night_of_10_october_2022(real):
         assert parse_candidates(text)[0][0] == "RUS"
     for text in out.loc[kyiv, "class_candidates"]:
         assert parse_candidates(text)[0] == ("cruise missile", pytest.approx(0.72, abs=0.1))
+
+
+def test_stated_rows_stored_before_suppliers_get_the_catalogue_supplier_of_their_date():
+    out = run([impact(event_id=f"s{year}", event_date=f"{year}-03-02", origin_basis="reported",
+                      **SHAHED, **ODESA) for year in (2022, 2024)])
+    assert pairs(out, "s2022", "supplier_candidates") == {"IRN": 1.0}
+    assert pairs(out, "s2024", "supplier_candidates") == {"IRN": 0.5, "RUS": 0.5}
+    assert out.loc["s2024", "weapon_supplier"] == ""  # the field itself stays as stored

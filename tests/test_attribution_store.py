@@ -57,3 +57,22 @@ def test_public_instance_settings_neither_leak_nor_round_what_is_stored(store):
     row = store.get("t")
     assert (row["latitude"], row["longitude"]) == (50.454661, 30.523812)
     assert parse_candidates(row["class_candidates"])[0][0] == "loitering munition"
+
+
+def test_cli_import_prints_what_attribution_did(tmp_path, capsys):
+    from geo.importers import write_csv
+
+    events = make_events([
+        report(event_id="r", event_date="2023-11-11", launched=40, destroyed=0, **SHAHED),
+        impact(event_id="t", event_date="2023-11-11", admin1="UA-30", latitude=50.45,
+               longitude=30.52, description="дрон влучив у будинок")])
+    path = tmp_path / "two.csv"
+    write_csv(events, path)
+    url = str(tmp_path / "cli.duckdb")
+    assert cli.main(["import", str(path), "--store", url]) == 0
+    out = capsys.readouterr().out
+    assert "attribution: 2 of the file's events have candidates (drones 2)" in out
+    assert cli.main(["import", str(path), "--store", url, "--json"]) == 0
+    report_json = json.loads(capsys.readouterr().out)
+    assert report_json["store"]["unchanged"] == 2  # a re-import changes nothing
+    assert report_json["attribution"]["gained_candidates"] == {"drones": 2}
