@@ -24,6 +24,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import settings
+from geo.attribution import Summary
+from geo.attribution_store import store_events
 from geo.escape import for_markdown
 from geo.filters import Filters
 from geo.importers import FORMAT_NAMES, ImportResult, InputError, read_events
@@ -188,8 +190,10 @@ def show_report(result: ImportResult, name: str, store: Store | None = None) -> 
                                    for a, b, why in links[:500]]), hide_index=True)
 
 
-def add_to_store(store: Store, result: ImportResult) -> UpsertResult:
-    return store.upsert(result.events)
+def add_to_store(store: Store, result: ImportResult) -> tuple[UpsertResult, Summary]:
+    """Store the file's events with their attribution (and refresh the events in the
+    windows of any attack reports among them), as ``python -m geo import`` does."""
+    return store_events(store, result.events)
 
 
 def import_flow(store: Store, upload, fmt: str) -> None:
@@ -218,12 +222,14 @@ def import_flow(store: Store, upload, fmt: str) -> None:
     if len(result.events) and st.button(f"Add {len(result.events):,} events to the store",
                                         type="primary"):
         try:
-            outcome = add_to_store(store, result)
+            outcome, attributed = add_to_store(store, result)
         except StoreError as exc:  # disk full, damaged file: the reason in one line
             st.error(for_markdown(str(exc)))
             return
         if result.format == "generic" and remember:
             unmapped = {f: "" for f in FIELDS if f not in result.mapping}
             remember_mapping(result.columns, unmapped | result.mapping, date_order)
+        gained = sum(attributed.gained.values())
         st.success(f"Stored: {outcome.inserted:,} new, {outcome.updated:,} updated, "
-                   f"{outcome.unchanged:,} unchanged.")
+                   f"{outcome.unchanged:,} unchanged. Weapon candidates for {gained:,} events "
+                   "(stated weapons are never changed).")

@@ -55,10 +55,13 @@ def _open(url: str) -> Store:
 
 
 def _seed(store: Store) -> None:
+    from geo.attribution_store import store_events
     from geo.importers import read_events
 
     result = read_events(str(settings.DATA_DIR / "events.csv"), "canonical")
-    store.upsert(result.events)
+    # An import like any other: stored with its candidates, so a later `python -m geo
+    # attribute` and the next start-up agree (no flip-flop between empty and filled).
+    store_events(store, result.events, refresh_windows=False)
 
 
 def get_store() -> Store:
