@@ -40,6 +40,7 @@ from geo.importers._common import (
     ReadOptions,
     decode_any,
     events_frame,
+    read_table,
     sniff_delimiter,
 )
 from geo.importers.convert import write_csv, write_geojson
@@ -130,10 +131,10 @@ def _table_head(data: bytes) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ..
 
 
 def _xlsx_head(path: Path) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    from geo.importers._common import read_table
-
+    """Header and first rows of the first sheet: only HEAD_ROWS rows are parsed (issue 14: a
+    15 MB workbook of 3M rows was read whole just to detect its format)."""
     try:
-        table = read_table(path, path.name, ReadOptions(max_rows=None))
+        table = read_table(path, path.name, ReadOptions(max_rows=None), head_rows=HEAD_ROWS)
     except InputError:
         return (), ()
     return tuple(table.header), tuple(tuple(c.strip() for c in cells)

@@ -22,7 +22,7 @@ from geo.importers._common import (
     Collector,
     ImportResult,
     InputError,
-    decode,
+    decode_any,
     read_csv,
     reject_ragged,
 )
@@ -77,6 +77,8 @@ def read_csv_rows(path: Path, name: str) -> ImportResult:
     table = read_csv(path, name)
     check_header(table.header, name)
     out = Collector("canonical", str(path))
+    if not table.encoding.startswith("UTF-8"):
+        out.info["encoding"] = table.encoding
     reject_ragged(out, table)
     for line, cells in table.rows:
         out.rows_read += 1
@@ -94,9 +96,9 @@ def _number(value: object) -> float | None:
 
 
 def read_geojson(path: Path, name: str) -> ImportResult:
-    text = decode(path.read_bytes(), name)
+    text, _ = decode_any(path.read_bytes(), name)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise InputError(name, exc.lineno, None, f"not valid JSON: {exc.msg} "
                          f"(column {exc.colno})") from None
@@ -186,13 +188,18 @@ def _read_columnar(path: Path, name: str) -> ImportResult:
         cols, n = plain
         lines = np.arange(2, n + 2, dtype=np.int64)
         ragged: list[tuple[int, int]] = []
+        bad: list[tuple[int, str, str]] = []
+        encoding = "UTF-8"
     else:
         table = read_csv(path, name)  # raises the one-line errors (bytes, CSV, header)
         check_header(table.header, name)
         cols = _columns_of(table)
         lines = np.array([line for line, _ in table.rows], dtype=np.int64)
-        ragged = table.ragged
-    return _validate(cols, lines, ragged, str(path))
+        ragged, bad, encoding = table.ragged, table.bad, table.encoding
+    result = _validate(cols, lines, ragged, str(path), bad)
+    if not encoding.startswith("UTF-8"):
+        result.info["encoding"] = encoding
+    return result
 
 
 def _plain_table(data: bytes):
@@ -344,7 +351,8 @@ def _plain_times(array):
     return shaped
 
 
-def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> ImportResult:
+def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str,
+              set_aside: list[tuple[int, str, str]] = ()) -> ImportResult:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -438,6 +446,7 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
     # Rows outside the fast path: normalise_row whole (the exact first error, or the row).
     rejections = [Rejection(line, "row", f"has {count} cells but the header has "
                                          f"{len(COLUMNS)}") for line, count in ragged]
+    rejections += [Rejection(line, field, reason) for line, field, reason in set_aside]
     accepted = ~bad
     flagged = np.flatnonzero(bad)
     if len(flagged):
@@ -496,7 +505,7 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
             values = out[c] if everything else out[c][keep]
             events[c] = pd.Series(values, dtype="float64" if c in FLOAT_COLUMNS else object,
                                   copy=False)
-    return ImportResult("canonical", path, n + len(ragged), events,
+    return ImportResult("canonical", path, n + len(ragged) + len(set_aside), events,
                         sorted(rejections, key=lambda r: r.row), notes, {})
 
 
