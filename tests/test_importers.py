@@ -38,7 +38,7 @@ def shared_results() -> dict[str, ImportResult]:
 def test_registry_is_constant_and_named():
     assert isinstance(FORMATS, tuple) and FORMAT_NAMES == tuple(f.name for f in FORMATS)
     assert set(FORMAT_NAMES) == {"airforce", "cir", "canonical", "geojson", "acled", "ucdp",
-                                 "timemap", "generic"}
+                                 "timemap", "geodata", "generic"}
     assert FORMAT_NAMES[-1] == "generic"  # the catch-all sniffer goes last
 
 

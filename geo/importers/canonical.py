@@ -26,6 +26,7 @@ from geo.importers._common import (
     read_csv,
     reject_ragged,
 )
+from geo.importers.geodata import check_depth
 from geo.schema import (
     COLUMNS,
     COUNT_COLUMNS,
@@ -47,7 +48,9 @@ def sniff_csv(head: Head) -> bool:
 
 
 def sniff_geojson(head: Head) -> bool:
-    return head.looks_like_json and b'"FeatureCollection"' in head.data
+    """Our own GeoJSON: canonical property names (any other GeoJSON is ``geodata``)."""
+    return head.looks_like_json and b'"FeatureCollection"' in head.data and all(
+        f'"{c}"'.encode() in head.data for c in ("event_id", "event_date", "origin_basis"))
 
 
 def read_csv_file(path: Path, name: str) -> ImportResult:
@@ -96,7 +99,9 @@ def _number(value: object) -> float | None:
 
 
 def read_geojson(path: Path, name: str) -> ImportResult:
-    text, _ = decode_any(path.read_bytes(), name)
+    data = path.read_bytes()
+    check_depth(data, name)  # json.loads recursed out on 0.4 MB of "[" (issue 14)
+    text, _ = decode_any(data, name)
     try:
         doc = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:

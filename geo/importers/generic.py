@@ -24,9 +24,14 @@ weapon cell *is* a model name, ``inferred`` when found in free text, never ``rep
 ``settlement`` for coarser ones; ``event_type`` from a mapped column, else ``impact`` when the
 text speaks of strikes or names a weapon (or when there is no text column at all: noted).
 
-**Ids**: ``gen-<signature>:<id column>`` or, without an id column, ``gen-<signature>:<hash of
-the row's cells>``: stable across re-imports (same file → same ids → the store updates), and
-identical rows are rejected as duplicates.
+**Ids**: ``gen-<signature>:<id column>`` or, without an id column, derived from the header
+signature and the row's date, place and title (:class:`RowIds`): stable across re-imports
+(same file → same ids → the store adds nothing), and a row corrected in any other cell keeps
+its id, so the corrected version replaces the old one. Identical rows are rejected as
+duplicates.
+
+**Geodata** (:func:`read_geodata`): GeoJSON, JSON, NDJSON, KML/KMZ, GeoPackage, Shapefile and
+GeoParquet become a table in :mod:`.geodata` and are then read exactly as above.
 """
 
 from __future__ import annotations
@@ -37,12 +42,15 @@ import os
 import re
 import statistics
 import tempfile
+import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geo.importers import geodata
 from geo.importers._common import (
     STRIKE_WORDS,
     DateReader,
@@ -50,6 +58,7 @@ from geo.importers._common import (
     InputError,
     ReadOptions,
     Stage,
+    Table,
     finish,
     header_key,
     parse_coordinate,
@@ -76,6 +85,7 @@ FIELDS: dict[str, str] = {
     "event_id": "row id",
     "time": "time of day",
     "location": "place name (geocoded when there are no coordinates)",
+    "title": "title / headline (joined to the description)",
     "admin1": "oblast / region",
     "country": "country",
     "weapon_model": "weapon (model name or text)",
@@ -99,39 +109,61 @@ _NAMES: dict[str, tuple[str, ...]] = {
                  "ref", "reference", "case_id", "no", "number", "n"),
     "event_date": ("date", "event_date", "incident_date", "date_of_event", "day", "datetime",
                    "date_time", "when", "data", "дата", "date_utc", "event_day", "reported_date",
-                   "start_date", "date_start"),
+                   "start_date", "date_start", "fecha", "datum", "date_evenement", "giorno",
+                   "data_evento", "дата_події", "дата_события", "timestamp", "begin",
+                   "time_stamp", "date_of_incident", "data_zdarzenia"),
     "time": ("time", "time_of_day", "hour", "час", "время", "local_time"),
-    "latitude": ("lat", "latitude", "y", "lat_dd", "lat_wgs84", "широта", "decimal_latitude"),
+    "latitude": ("lat", "latitude", "y", "lat_dd", "lat_wgs84", "широта", "decimal_latitude",
+                 "geometry_latitude", "latitudine", "latitud", "breite", "breitengrad"),
     "longitude": ("lon", "lng", "long", "longitude", "x", "lon_dd", "lng_wgs84", "довгота",
-                  "долгота", "decimal_longitude"),
+                  "долгота", "decimal_longitude", "geometry_longitude", "longitudine",
+                  "longitud", "länge", "laengengrad", "längengrad"),
     "coordinates": ("coordinates", "coords", "coord", "latlon", "lat_lon", "lat_long",
                     "lat_lng", "location_coordinates", "geo", "point", "gps", "координати",
                     "координаты", "geolocation_coordinates"),
     "location": ("place", "location", "town", "city", "settlement", "village", "town_city",
                  "city_town", "locality", "place_name", "site", "address", "населений_пункт",
-                 "місто", "город", "населенный_пункт", "target", "location_name", "where"),
+                 "місто", "город", "населенный_пункт", "target", "location_name", "where",
+                 "luogo", "località", "localita", "posizione", "lugar", "localidad", "lieu",
+                 "ort", "місце", "место", "локація", "локация", "miejsce", "miejscowość",
+                 "comune", "città", "citta", "ville", "ciudad", "stadt", "name_of_place"),
     "admin1": ("oblast", "region", "province", "admin1", "state", "область", "oblast_region",
-               "adm1", "admin_1", "adm_1"),
-    "country": ("country", "країна", "страна", "country_name", "iso3"),
+               "adm1", "admin_1", "adm_1", "regione", "provincia", "región", "région",
+               "obwód", "регіон", "регион"),
+    "country": ("country", "країна", "страна", "country_name", "iso3", "paese", "país",
+                "pais", "pays", "land", "nazione", "kraj"),
     "weapon_model": ("weapon", "weapon_model", "weapon_system", "munition", "arms",
                      "arms_munition", "model", "weapon_type", "зброя", "оружие", "type_of_weapon",
-                     "munition_type", "system"),
+                     "munition_type", "system", "arma", "armi", "munizione", "waffe",
+                     "arme", "озброєння", "вооружение"),
     "weapon_class": ("weapon_class", "class", "weapon_category", "category_of_weapon"),
-    "event_type": ("event_type", "type", "category", "incident_type", "тип"),
+    "event_type": ("event_type", "type", "category", "incident_type", "тип", "tipo",
+                   "categoria", "categoría", "catégorie", "kategorie", "typ", "тип_події",
+                   "категорія", "категория", "tipo_evento"),
     "geo_precision": ("geo_precision", "precision", "location_precision", "accuracy",
-                      "geo_accuracy"),
+                      "geo_accuracy", "geometry_precision", "precisione", "точність"),
     "launched": ("launched", "fired", "number_launched"),
     "destroyed": ("destroyed", "intercepted", "shot_down"),
     "hits": ("hits", "impacts"),
     "fatalities": ("fatalities", "killed", "deaths", "dead", "загиблі", "погибшие",
-                   "civilians_killed", "deaths_best"),
-    "injured": ("injured", "wounded", "поранені", "раненые", "civilians_injured"),
-    "actor": ("actor", "perpetrator", "attacker", "side", "actor1", "responsible"),
+                   "civilians_killed", "deaths_best", "morti", "vittime", "muertos", "tote",
+                   "загинули", "убитые"),
+    "injured": ("injured", "wounded", "поранені", "раненые", "civilians_injured", "feriti",
+                "heridos", "verletzte", "blessés"),
+    "actor": ("actor", "perpetrator", "attacker", "side", "actor1", "responsible",
+              "actor_code", "attore", "autore", "täter", "сторона", "виконавець"),
     "sources": ("source", "sources", "url", "link", "links", "source_url", "source_link",
-                "джерело", "источник", "evidence", "reference_url"),
+                "джерело", "источник", "evidence", "reference_url", "fonte", "fonti",
+                "fuente", "quelle", "посилання", "ссылка", "lien", "enlace", "collegamento"),
+    "title": ("title", "titolo", "título", "titulo", "titre", "titel", "headline", "name",
+              "назва", "название", "заголовок", "nome", "nombre", "tytuł", "event_name"),
     "description": ("description", "notes", "note", "details", "summary", "text", "comment",
-                    "comments", "title", "опис", "описание", "brief_description", "narrative"),
-    "verification": ("verification", "verified", "status", "confidence"),
+                    "comments", "опис", "описание", "brief_description", "narrative",
+                    "descrizione", "descripción", "descripcion", "beschreibung", "dettagli",
+                    "note_evento", "commento", "примітки", "примечания"),
+    "verification": ("verification", "verified", "status", "confidence", "verifica",
+                     "verificato", "stato", "verificación", "перевірка", "проверка",
+                     "verifizierung"),
 }
 _NAME_WORDS: dict[str, tuple[str, ...]] = {   # header words that suggest a field
     "event_date": ("date", "дата"), "latitude": ("lat", "latitude"),
@@ -140,10 +172,20 @@ _NAME_WORDS: dict[str, tuple[str, ...]] = {   # header words that suggest a fiel
     "admin1": ("oblast", "region", "province"), "weapon_model": ("weapon", "munition", "arms"),
     "fatalities": ("killed", "fatalit", "dead", "death"), "injured": ("injur", "wound"),
     "sources": ("source", "url", "link"), "description": ("descr", "note", "detail", "summar"),
+    "title": ("title", "titol", "headline"),
 }
 _SAMPLE = 200
 _VALUE_FIELDS = frozenset({"event_date", "latitude", "longitude", "coordinates", "sources",
                            "weapon_model", "admin1", "description", "location"})
+VERIFICATION = {"verified": "verified", "reported": "reported", "unverified": "unverified",
+                "verificato": "verified", "verificata": "verified", "confermato": "verified",
+                "confirmed": "verified", "geolocated": "verified", "non verificato":
+                "unverified", "non verificata": "unverified", "da verificare": "unverified",
+                "підтверджено": "verified", "перевірено": "verified", "не перевірено":
+                "unverified", "подтверждено": "verified", "не проверено": "unverified",
+                "verificado": "verified", "no verificado": "unverified",
+                "verifiziert": "verified", "vérifié": "verified", "true": "verified",
+                "yes": "verified", "false": "unverified", "no": "unverified"}
 _UNIT_WORD = re.compile(r"(?:\b|_)(?:oblast|obl|oblasti|region|province|область|области|"
                         r"області|обл)\b|^UA-\d\d$", re.IGNORECASE)
 SIGNATURE_LENGTH = 8
@@ -449,8 +491,34 @@ def _dataset(name: str) -> str:
 
 
 def read(path: Path, name: str, options: ReadOptions | None = None) -> ImportResult:
+    """A CSV/TSV/XLSX table of events."""
     options = options or ReadOptions()
-    table = read_table(path, name, options)
+    return read_rows(read_table(path, name, options), path, name, options, "generic")
+
+
+def read_geodata(path: Path, name: str, options: ReadOptions | None = None) -> ImportResult:
+    """Any geodata container (:mod:`.geodata`), through the same mapping as a table."""
+    options = options or ReadOptions()
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    members: tuple[str, ...] = ()
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = tuple(archive.namelist()[:1000])
+        except zipfile.BadZipFile:
+            raise InputError(name, None, None, "a broken ZIP container") from None
+    kind = geodata.container(head, members)
+    if not kind:
+        raise InputError(name, None, None, "not a geodata file (GeoJSON, JSON, NDJSON, KML/KMZ, "
+                         "GeoPackage, zipped Shapefile or GeoParquet)")
+    table = geodata.read_container(path, name, options, kind)
+    return read_rows(table, path, name, options, "geodata")
+
+
+def read_rows(table: Table, path: Path, name: str, options: ReadOptions,
+              fmt: str) -> ImportResult:
+    """Map a table's columns (suggested, remembered or given) and read its rows."""
     if len(table.header) < 2:
         raise InputError(name, 1, "header", "only one column: not a table of events (check the "
                          "delimiter)")
@@ -464,8 +532,9 @@ def read(path: Path, name: str, options: ReadOptions | None = None) -> ImportRes
     missing = [f for f in REQUIRED if f not in mapping]
     if missing:
         raise InputError(name, 1, "header", "no date column found; map one (e.g. --map "
-                         "'Date=event_date')")
-    out = table_collector("generic", path, table)
+                         "'Date=event_date'); the columns are "
+                         f"{', '.join(map(str, table.header))[:200]}")
+    out = table_collector(fmt, path, table)
     sig = signature(table.header)
     out.info["mapping"] = "; ".join(f"{f} ← {mapping[f]!r}" + (f" ({why[f]})" if why.get(f)
                                                                 else "") for f in mapping)
@@ -482,17 +551,65 @@ def read(path: Path, name: str, options: ReadOptions | None = None) -> ImportRes
     if dates.ambiguous:
         out.note("date_order_ambiguous_assumed_" + dates.order)
     dataset = _dataset(name)
-    text_fields = {"description", "weapon_model", "event_type"} & set(mapping)
+    text_fields = {"description", "title", "weapon_model", "event_type"} & set(mapping)
+    ids = RowIds(sig)
+    out.info["ids"] = ("from column " + repr(mapping["event_id"]) if "event_id" in mapping
+                       else "derived: " + ids.rule)
     stages = [stage for line, cells in table.rows if (stage := _row(
-        out, line, cells, pos, mapping, dates, sig, dataset, bool(text_fields))) is not None]
+        out, line, cells, pos, mapping, dates, ids, dataset, bool(text_fields))) is not None]
     place_and_accept(out, stages, options.progress, len(table.rows))
     result = finish(out)
     result.columns, result.mapping = list(table.header), dict(mapping)
     return result
 
 
+def _key_text(text: str) -> str:
+    """Text as an id key: NFKC, casefold, single spaces (spelling-preserving otherwise)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class RowIds:
+    """Stable ids for rows without an id column (see the README, "Stable ids").
+
+    ``gen-<header signature>:<hash of date, place, title>``: the date as read (ISO), the place
+    (the place-name cell, else the coordinates rounded to 3 decimals ≈ 100 m, else the oblast
+    cell) and the title (else the description's first 200 characters). The row's position and
+    every other cell (counts, links, verification, weapon, type, the description when there is
+    a title) are not part of the id, so re-importing the file adds nothing and a row whose
+    other cells were corrected replaces its old version in the store. Two different rows with
+    the same key in one file are told apart by their order among those rows (``~2``, ``~3``);
+    an exact repeat of a row keeps the same id and is rejected as a duplicate.
+    """
+
+    rule = ("hash of (header signature, date, place or rounded coordinates, title); "
+            "corrections of other cells keep the id")
+
+    def __init__(self, sig: str):
+        self.sig = sig[:SIGNATURE_LENGTH]
+        self._seen: dict[str, list[str]] = {}
+
+    def make(self, date: str, place: str, title: str, content: Sequence[str]) -> str:
+        base = stable_hash(self.sig, date, place, title, length=12)
+        whole = stable_hash(*content, length=16)
+        versions = self._seen.setdefault(base, [])
+        if whole in versions:
+            index = versions.index(whole)
+        else:
+            versions.append(whole)
+            index = len(versions) - 1
+        return f"gen-{self.sig}:{base}" + (f"~{index + 1}" if index else "")
+
+
+def _place_key(cell, lat: float | None, lon: float | None) -> str:
+    if cell("location"):
+        return _key_text(cell("location"))
+    if lat is not None and lon is not None:
+        return f"{round(lat, 3):.3f},{round(lon, 3):.3f}"
+    return _key_text(cell("admin1"))
+
+
 def _row(out, line: int, cells: list[str], pos: dict[str, int], mapping: dict[str, str],
-         dates: DateReader, sig: str, dataset: str, has_text: bool) -> Stage | None:
+         dates: DateReader, ids: RowIds, dataset: str, has_text: bool) -> Stage | None:
     out.rows_read += 1
 
     def cell(field: str) -> str:
@@ -521,8 +638,17 @@ def _row(out, line: int, cells: list[str], pos: dict[str, int], mapping: dict[st
         out.reject(line, "coordinates", str(exc))
         return None
     key = cell("event_id")
-    event_id = f"gen-{sig[:SIGNATURE_LENGTH]}:" + (key if key else stable_hash(*cells, length=12))
+    title = cell("title")
     description = cell("description")
+    if key:
+        event_id = f"gen-{ids.sig}:{key}"
+    else:
+        fields = parsed.fields()
+        event_id = ids.make(fields["time_start"] or fields["event_date"],
+                            _place_key(cell, lat, lon),
+                            _key_text(title or description[:200]), cells)
+    if title and title.casefold() not in description.casefold():
+        description = f"{title} — {description}" if description else title
     weapon_text = cell("weapon_model")
     weapon, note = weapon_fields(description, weapon_text)
     out.note(note)
@@ -558,11 +684,13 @@ def _row(out, line: int, cells: list[str], pos: dict[str, int], mapping: dict[st
             out.note(f"geo_precision_{precision}_from_decimals")
     admin1_text = cell("admin1")
     admin1_code = _admin1(admin1_text)
+    verification = VERIFICATION.get(cell("verification").casefold(), "unverified")
+    if cell("verification") and cell("verification").casefold() not in VERIFICATION:
+        out.note("verification_unknown_value_read_as_unverified")
     raw = {"event_id": event_id, **parsed.fields(), "event_type": kind,
            "location": cell("location"), "description": description, "actor": cell("actor"),
            "sources": " ".join(links), "source_dataset": dataset, "source_id": key,
-           "verification": cell("verification").casefold() if cell("verification").casefold()
-           in ("verified", "reported", "unverified") else "unverified", **weapon}
+           "verification": verification, **weapon}
     for field in ("launched", "destroyed", "hits", "fatalities", "injured"):
         raw[field] = _count(cell(field))
     return Stage(line, raw, lat, lon, precision, place=cell("location"),

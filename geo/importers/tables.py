@@ -214,10 +214,13 @@ def _check_limit(table: Table, name: str, number: int, max_rows: int | None) -> 
 
 
 def add_rows(table: Table, name: str, rows, max_rows: int | None) -> None:
-    """Add already split rows ((number, cells)) the forgiving way (used by geodata)."""
+    """Add already split rows ((number, cells)) the forgiving way (used by geodata); a row
+    with nothing in it is rejected, not skipped (a feature is a row even when empty)."""
     for number, cells in rows:
         if any(c.strip() for c in cells):
             _add_row(table, name, number, cells, max_rows)
+        else:
+            table.bad.append((number, "row", "empty: no properties and no geometry"))
 
 
 # ---- XLSX ------------------------------------------------------------------------------------
