@@ -323,6 +323,36 @@ class Stage:
     country: str = ""
 
 
+BORDER_KM = 5.0
+
+
+@lru_cache(maxsize=1)
+def _unit_shapes() -> dict:
+    from geo.oblasts import load_oblasts
+
+    frame = load_oblasts()
+    return dict(zip(frame["iso"], frame.geometry, strict=True))
+
+
+def within_km_of_unit(code: str, lat: float, lon: float, km: float) -> bool:
+    """Whether (lat, lon) lies within ``km`` of the unit ``code`` (great-circle distance to
+    the nearest point of its polygon; 0 inside it)."""
+    import shapely
+    from shapely.ops import nearest_points
+
+    shape = _unit_shapes().get(code)
+    if shape is None:
+        return False
+    point = shapely.Point(lon, lat)
+    if shape.distance(point) > km / 60:       # cheap reject: > ~1.8 × km at these latitudes
+        return False
+    near = nearest_points(shape, point)[0]
+    p1, p2 = math.radians(lat), math.radians(near.y)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
+        math.radians(near.x - lon) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a)) <= km
+
+
 def place_and_accept(out: Collector, stages: list[Stage], progress: Progress | None = None,
                      total: int | None = None) -> None:
     """Check and place every staged row, then validate and accept (or reject) it.
@@ -354,6 +384,12 @@ def place_and_accept(out: Collector, stages: list[Stage], progress: Progress | N
             ukrainian = stage.oblast_code if stage.oblast_code in OBLASTS else None
             compare_admin1(out, ukrainian, admin1, stage.oblast_name if (
                 ukrainian or not stage.oblast_code) and named_country in ("", "UKR") else "")
+            if ukrainian and admin1 != ukrainian and country in ("UKR", "RUS", "BLR", "") and \
+                    within_km_of_unit(ukrainian, points.lat[i], points.lon[i], BORDER_KM):
+                # The source names its oblast and the point is a few km from that oblast's
+                # edge: polygons are not surveyed borders, the source's own unit wins.
+                out.note("oblast_stated_kept_near_border")
+                admin1, country = ukrainian, "UKR"
             if not admin1 and stage.oblast_code and stage.oblast_code not in OBLASTS:
                 admin1 = stage.oblast_code          # e.g. RU-BEL for a strike on Belgorod
             if not country:

@@ -280,6 +280,23 @@ def count_sheet_rows(archive: zipfile.ZipFile, member: str, stop: int) -> int:
     return count
 
 
+XLSX_UNSIZED_MAX = 8 * 2**20
+
+
+def _check_dimension(archive: zipfile.ZipFile, member: str, name: str) -> None:
+    """openpyxl parses a whole sheet to size it when the sheet has no ``<dimension>`` record
+    (every spreadsheet program writes one); refuse a large sheet without it instead."""
+    info = archive.getinfo(member)
+    if info.file_size <= XLSX_UNSIZED_MAX:
+        return
+    with archive.open(member) as stream:
+        head = stream.read(8192)
+    if not re.search(rb"<(?:\w+:)?dimension\b", head):
+        raise InputError(name, None, None, f"the first sheet unpacks to "
+                         f"{info.file_size / 2**20:,.0f} MB without a size record (refused: "
+                         "open and save it again in a spreadsheet program)")
+
+
 def _read_xlsx(path: Path, name: str, size: int, options: ReadOptions,
                head_rows: int | None = None) -> Table:
     try:
@@ -300,6 +317,8 @@ def _read_xlsx(path: Path, name: str, size: int, options: ReadOptions,
                                  f"{strings / 2**20:,.0f} MB (refused: over "
                                  f"{XLSX_MAX_SHARED_STRINGS // 2**20} MB)")
             member = first_sheet_member(archive)
+            if member in names:
+                _check_dimension(archive, member, name)
             if options.max_rows is not None and head_rows is None and member in names:
                 rows = count_sheet_rows(archive, member, options.max_rows + 1)
                 if rows > options.max_rows + 1:
