@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.catalogue import with_supplier
 from geo.importers.coordinates import (  # noqa: F401 - re-exported for the format modules
     Points,
     parse_coordinate,
@@ -177,6 +178,8 @@ class Collector:
         except RowError as exc:
             self.reject(row, exc.field, exc.reason)
             return False
+        if self.format not in ("canonical", "geojson"):  # our own formats stay lossless
+            clean = with_supplier(clean)  # catalogue weapons: supplier on the event date
         first = self._seen.get(clean["event_id"])
         if first is not None:
             if first[1] == clean:
