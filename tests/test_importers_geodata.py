@@ -246,3 +246,23 @@ def test_shared_cir_rows_round_trip_through_every_container(tmp_path, mappings, 
     want = frame.assign(lat=frame.geometry.y).sort_values(["date", "lat"])
     assert set(got["event_date"]) <= set(want["date"].str[:10])
     assert got["latitude"].round(4).isin(want["lat"].round(4)).all()
+
+
+def test_import_page_maps_a_geojson_and_never_offers_to_store_nothing(tmp_path, monkeypatch):
+    from tests.test_importers_formats import _import_page
+
+    at = _import_page(tmp_path, monkeypatch)
+    data = json.dumps(osint_geojson()).encode()
+    at.file_uploader(key="imp_file").upload("mappa.geojson", data, "application/json").run()
+    assert not at.exception, at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert (values["Rows read"], values["Accepted"]) == ("4", "4")
+    boxes = {s.key.split("_", 3)[3]: s for s in at.selectbox if s.key.startswith("imp_map_")}
+    assert boxes["title"].value == "title" and boxes["event_date"].value == "date"
+    boxes["actor"].set_value("—")
+    boxes["event_date"].set_value("actor_code").run()     # a wrong choice: nothing accepted
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Accepted"] == "0"
+    assert "Nothing can be imported" in at.error[0].value
+    assert not [b for b in at.button if b.label.startswith("Add ")]
+    assert not at.success
