@@ -217,3 +217,13 @@ def test_geoparquet_export_is_read_by_geopandas():
     with_point = frame.geometry.notna()
     assert np.allclose(frame.geometry[with_point].y, frame["latitude"][with_point])
     assert shapely.get_type_id(frame.geometry[with_point]).max() == 0   # points only
+
+
+@pytest.mark.parametrize("member", ["doc.kml", "layer.shp"])
+def test_zip_bombs_in_kmz_and_shapefile_archives_are_refused_before_reading(tmp_path, member):
+    path = tmp_path / "bomb.upload"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, b"<kml>" + b"\0" * (40 * 2**20))
+    with pytest.raises(InputError) as err:
+        read_events(path, "geodata")
+    assert "too large or too compressed" in str(err.value)

@@ -29,6 +29,7 @@ import io
 import json
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -355,12 +356,17 @@ def read_ogr(path: Path, name: str, options: ReadOptions, kind: str) -> Table:
     source = str(path)
     if kind in ("kmz", "shapefile"):
         members = _check_zip(path, name)
-        if kind == "kmz":  # the KML inside, read in place (never extracted to disk)
-            inner = next(m for m in members if m.lower().endswith(".kml"))
-            source = f"/vsizip/{path}/{inner}"
+        # The member inside, read in place (never extracted to disk); the braces let GDAL open
+        # an archive whatever its name ends with (uploads get a temporary name).
+        inner = next(m for m in members if m.lower().endswith(
+            ".kml" if kind == "kmz" else ".shp"))
+        source = f"/vsizip/{{{path}}}/{inner}"
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(source)]
-        total = sum(int(pyogrio.read_info(source, layer=layer)["features"]) for layer in layers)
+        with warnings.catch_warnings():  # "non conformant file extension": names are ours
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = [str(row[0]) for row in pyogrio.list_layers(source)]
+            total = sum(int(pyogrio.read_info(source, layer=layer)["features"])
+                        for layer in layers)
     except Exception as exc:  # noqa: BLE001 - GDAL errors come as several types
         raise InputError(name, None, None, f"unreadable {label}: {str(exc)[:100]}") from None
     if options.max_rows is not None and total > options.max_rows:
@@ -371,7 +377,9 @@ def read_ogr(path: Path, name: str, options: ReadOptions, kind: str) -> Table:
     number = 0
     for layer in layers:
         try:
-            frame = pyogrio.read_dataframe(source, layer=layer)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                frame = pyogrio.read_dataframe(source, layer=layer)
         except Exception as exc:  # noqa: BLE001
             raise InputError(name, None, None, f"unreadable {label} layer {layer[:40]!r}: "
                              f"{str(exc)[:80]}") from None
