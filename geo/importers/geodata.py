@@ -302,7 +302,11 @@ def read_json(path: Path, name: str, options: ReadOptions) -> Table:
                     continue
                 point = _geojson_point(item.get("geometry"))
                 if transformer is not None and point[0] and point[1]:
-                    x, y = transformer.transform(float(point[1]), float(point[0]))
+                    try:
+                        x, y = transformer.transform(float(point[1]), float(point[0]))
+                    except (ValueError, TypeError):
+                        builder.bad.append((number, "geometry", "coordinates are not numbers"))
+                        continue
                     point = (repr(y), repr(x), point[2], point[3])
                 builder.add(number, props or {}, point)
             elif isinstance(item, dict):
@@ -343,7 +347,11 @@ def _to_wgs84(frame, name: str, label: str):
         notes.append("no CRS stated: read as WGS 84 degrees")
     elif not frame.crs.equals("EPSG:4326"):
         notes.append(f"reprojected from {frame.crs.to_string()[:40]}")
-        frame = frame.to_crs("EPSG:4326")
+        try:
+            frame = frame.to_crs("EPSG:4326")
+        except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+            raise InputError(name, None, "crs", f"cannot reproject from "
+                             f"{frame.crs.to_string()[:40]}: {str(exc)[:60]}") from None
     return frame, notes
 
 
@@ -415,16 +423,21 @@ def read_parquet(path: Path, name: str, options: ReadOptions) -> Table:
                          "limit); split the file or import it with the command line")
     builder = _Builder(name, options.max_rows)
     geo_meta = meta.metadata and b"geo" in meta.metadata
-    if geo_meta:
-        import geopandas
+    try:
+        if geo_meta:
+            import geopandas
 
-        frame = geopandas.read_parquet(path)
+            frame = geopandas.read_parquet(path)
+        else:
+            import pandas as pd
+
+            frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow/geopandas raise many types
+        raise InputError(name, None, None, f"unreadable Parquet: {str(exc)[:100]}") from None
+    if geo_meta:
         frame, notes = _to_wgs84(frame, name, "GeoParquet")
         _add_frame(builder, frame, 0, "")
         return builder.table("GeoParquet", notes)
-    import pandas as pd
-
-    frame = pd.read_parquet(path)
     for i, props in enumerate(frame.to_dict("records"), start=1):
         builder.add(i, props, ("", "", "", ""))
     return builder.table("Parquet (no geometry column)")
