@@ -6,10 +6,12 @@ Fixtures are SYNTHETIC, built in code.
 
 from __future__ import annotations
 
+import io
 import json
 import tracemalloc
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -114,8 +116,6 @@ def _xlsx(rows: int, dimension: bool = True) -> bytes:
         "</sheetData>"
         "</worksheet>",
     }
-    import io
-
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
@@ -201,16 +201,10 @@ def test_a_stated_oblast_wins_within_a_few_km_of_its_border(tmp_path):
 
 
 def test_geoparquet_export_is_read_by_geopandas():
-    from pathlib import Path
-
-    from geo.importers import read_events as read
-    from geo.importers.convert import canonical_records  # noqa: F401 - same columns as CSV
-
     shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    events = read(shared / "eyes-on-russia-cir" / "events.csv").events.head(300)
+    events = read_events(shared / "eyes-on-russia-cir" / "events.csv").events.head(300)
     data = render(events, "geoparquet", exported_on=date(2026, 1, 1))
-    import io
-
+    assert render(events, "geoparquet", exported_on=date(2026, 1, 1)) == data  # citable bytes
     frame = gpd.read_parquet(io.BytesIO(data))
     assert list(frame.columns[:len(COLUMNS)]) == list(COLUMNS)
     assert frame.crs.to_epsg() == 4326 and len(frame) == 300
