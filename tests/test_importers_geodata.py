@@ -246,6 +246,9 @@ def test_shared_cir_rows_round_trip_through_every_container(tmp_path, mappings, 
     want = frame.assign(lat=frame.geometry.y).sort_values(["date", "lat"])
     assert set(got["event_date"]) <= set(want["date"].str[:10])
     assert got["latitude"].round(4).isin(want["lat"].round(4)).all()
+    # ids from the source's own column, never from a position (OGR's KML "cir.N")
+    assert result.mapping["event_id"] == "entry"
+    assert not result.events["event_id"].str.contains(r"\.\d+$").any()
 
 
 def test_import_page_maps_a_geojson_and_never_offers_to_store_nothing(tmp_path, monkeypatch):

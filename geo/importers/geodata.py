@@ -393,6 +393,13 @@ def read_ogr(path: Path, name: str, options: ReadOptions, kind: str) -> Table:
                              f"{str(exc)[:80]}") from None
         frame, crs_notes = _to_wgs84(frame, name, label)
         notes += [n for n in crs_notes if n not in notes]
+        if kind in ("kml", "kmz") and "id" in frame.columns and frame["id"].fillna("").astype(
+                str).str.fullmatch(rf"(?:{re.escape(layer)}\.\d+)?").all():
+            # OGR writes <Placemark id="layer.N">: a position, not an id (ids must survive a
+            # reordered file), so the rows get derived ids instead.
+            frame = frame.drop(columns=["id"])
+            if "placemark ids that are positions (layer.N) ignored" not in notes:
+                notes.append("placemark ids that are positions (layer.N) ignored")
         _add_frame(builder, frame, number, layer if len(layers) > 1 else "")
         number += len(frame)
     if len(layers) > 1:
