@@ -199,6 +199,55 @@ def test_huge_json_is_refused_at_the_row_limit_without_reading_it_whole(tmp_path
     assert err.value.row == 1001 and "more than 1,000 data rows" in str(err.value)
 
 
+GOOGLE_MY_MAPS_KML = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2">
+  <Document>
+    <name>Mappa sintetica</name>
+    <Folder>
+      <name>Attacchi</name>
+      <Placemark>
+        <name>Attacco con droni su Kharkiv</name>
+        <description><![CDATA[Sintetico<br>fonte: https://osint.example/1]]></description>
+        <ExtendedData>
+          <Data name="data"><value>26/10/25</value></Data>
+          <Data name="tipo"><value>drone strike</value></Data>
+          <Data name="luogo"><value>Kharkiv</value></Data>
+        </ExtendedData>
+        <Point><coordinates>36.2292,50.0005,0</coordinates></Point>
+      </Placemark>
+    </Folder>
+    <Folder>
+      <name>Esplosioni</name>
+      <Placemark>
+        <name>Esplosioni a Odesa</name>
+        <ExtendedData>
+          <Data name="data"><value>27/10/25</value></Data>
+          <Data name="tipo"><value>explosion</value></Data>
+          <Data name="luogo"><value>Odesa</value></Data>
+        </ExtendedData>
+        <Point><coordinates>30.7233,46.4825,0</coordinates></Point>
+      </Placemark>
+    </Folder>
+  </Document>
+</kml>
+"""
+
+
+def test_google_my_maps_kml_with_folders_and_extended_data(tmp_path, mappings):
+    """What Google My Maps exports: one Folder per layer, fields in ExtendedData/Data
+    (SYNTHETIC placemarks)."""
+    path = tmp_path / "mymaps.kml"
+    path.write_text(GOOGLE_MY_MAPS_KML, encoding="utf-8")
+    result = read_events(path)
+    assert (result.format, result.rows_read, len(result.events)) == ("geodata", 2, 2)
+    assert result.mapping["event_date"] == "data" and result.mapping["location"] == "luogo"
+    assert result.mapping["title"] == "Name"
+    events = result.events.set_index("location")
+    assert events.loc["Kharkiv", "event_date"] == "2025-10-26"
+    assert events.loc["Odesa", "admin1"] == "UA-51"
+    assert "2 layers" in result.info["container"]
+
+
 def _cir_frame(n: int = 400) -> gpd.GeoDataFrame:
     frame = pd.read_csv(CIR, nrows=n, dtype=str).dropna(subset=["lat", "lon", "date"])
     frame = frame[["entry", "date", "lat", "lon", "town/city", "province", "title"]]

@@ -397,8 +397,9 @@ def read_ogr(path: Path, name: str, options: ReadOptions, kind: str) -> Table:
                 str).str.fullmatch(rf"(?:{re.escape(layer)}\.\d+)?").all():
             # OGR writes <Placemark id="layer.N">: a position, not an id (ids must survive a
             # reordered file), so the rows get derived ids instead.
+            positional = frame["id"].fillna("").astype(str).ne("").any()
             frame = frame.drop(columns=["id"])
-            if "placemark ids that are positions (layer.N) ignored" not in notes:
+            if positional and "placemark ids that are positions (layer.N) ignored" not in notes:
                 notes.append("placemark ids that are positions (layer.N) ignored")
         _add_frame(builder, frame, number, layer if len(layers) > 1 else "")
         number += len(frame)
