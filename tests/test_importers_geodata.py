@@ -197,6 +197,15 @@ def test_huge_json_is_refused_at_the_row_limit_without_reading_it_whole(tmp_path
     with pytest.raises(InputError) as err:
         read_events(path, max_rows=1000)
     assert err.value.row == 1001 and "more than 1,000 data rows" in str(err.value)
+    # Our own GeoJSON (canonical property names) the same way.
+    canonical = b'{"type":"Feature","geometry":null,"properties":{"event_id":"x",' \
+        b'"event_date":"2024-01-01","origin_basis":"unknown"}}'
+    path.write_bytes(b'{"type":"FeatureCollection","features":[' + b",".join(
+        [canonical] * 50_000) + b"]}")
+    assert detect_format(path) == "geojson"
+    with pytest.raises(InputError) as err:
+        read_events(path, max_rows=1000)
+    assert err.value.row == 1001
 
 
 GOOGLE_MY_MAPS_KML = """<?xml version="1.0" encoding="UTF-8"?>

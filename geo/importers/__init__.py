@@ -91,7 +91,8 @@ def geodata_sniff(head: Head) -> bool:
 
 FORMATS: tuple[Format, ...] = (
     Format("geojson", canonical.sniff_geojson, canonical.read_geojson,
-           "GeoJSON FeatureCollection whose properties are the canonical columns"),
+           "GeoJSON FeatureCollection whose properties are the canonical columns",
+           takes_options=True),
     Format("canonical", canonical.sniff_csv, canonical.read_csv_file,
            "Salvo canonical CSV (header = the canonical columns)"),
     Format("airforce", airforce.sniff, airforce.read,

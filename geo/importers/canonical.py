@@ -23,11 +23,12 @@ from geo.importers._common import (
     Collector,
     ImportResult,
     InputError,
+    ReadOptions,
     decode_any,
     read_csv,
     reject_ragged,
 )
-from geo.importers.geodata import check_depth
+from geo.importers.geodata import check_depth, count_features
 from geo.schema import (
     ATTRIBUTION_COLUMNS,
     COLUMNS,
@@ -108,9 +109,13 @@ def _number(value: object) -> float | None:
         return math.nan
 
 
-def read_geojson(path: Path, name: str) -> ImportResult:
+def read_geojson(path: Path, name: str, options: ReadOptions | None = None) -> ImportResult:
     data = path.read_bytes()
     check_depth(data, name)  # json.loads recursed out on 0.4 MB of "[" (issue 14)
+    if options is not None and options.max_rows is not None:
+        # Count features in a stream first: a document over the limit is refused at the
+        # first feature past it instead of being parsed whole (issue 14).
+        count_features(data, name, options.max_rows)
     text, _ = decode_any(data, name)
     try:
         doc = json.loads(text.lstrip("\ufeff"))

@@ -210,6 +210,19 @@ def check_depth(data: bytes, name: str) -> None:
                          f"{MAX_JSON_DEPTH}); not a table of events")
 
 
+def count_features(data: bytes, name: str, max_rows: int) -> None:
+    """Raise the row-limit error at the first feature past ``max_rows`` (streamed)."""
+    import ijson
+
+    try:
+        for number, _ in enumerate(_stream(data, "features.item"), start=1):
+            if number > max_rows:
+                raise InputError(name, number, None, f"more than {max_rows:,} data rows (the "
+                                 "limit); split the file or import it with the command line")
+    except ijson.JSONError:
+        return  # the full parse names the JSON error
+
+
 def _stream(data: bytes, prefix: str) -> Iterator[object]:
     import ijson
 
