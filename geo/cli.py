@@ -73,12 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument("--dry-run", action="store_true", help="report only; store nothing")
     _add_map_flag(imp)
+    _add_rejected_flag(imp)
 
     conv = sub.add_parser("convert", help="convert a file to the canonical CSV or GeoJSON")
     conv.add_argument("file")
     conv.add_argument("--to", required=True, help="OUT.csv or OUT.geojson")
     conv.add_argument("--format", default="auto", choices=("auto", *FORMAT_NAMES))
     _add_map_flag(conv)
+    _add_rejected_flag(conv)
 
     att = sub.add_parser(
         "attribute", help="recompute weapon candidates for every stored event",
@@ -90,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser(
         "export", help="write the filtered events: data, map/timeline image, GIF, HTML map",
-        description="Write the events matching the filters as data (csv, geojson, xlsx), a "
-        "map or timeline image (png-map, png-timeline), an animation (gif) or a "
+        description="Write the events matching the filters as data (csv, geojson, geoparquet, "
+        "xlsx), a map or timeline image (png-map, png-timeline), an animation (gif) or a "
         "self-contained interactive map (html). Images are rendered without a browser.")
     _add_filter_flags(exp)
     _add_export_flags(exp)
@@ -99,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXPORT_FORMATS = ("csv", "geojson", "xlsx", "png-map", "png-timeline", "gif", "html")
+EXPORT_FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "png-timeline", "gif",
+                  "html")
 
 
 def _add_export_flags(exp: argparse.ArgumentParser) -> None:
@@ -137,6 +140,30 @@ def _add_map_flag(parser: argparse.ArgumentParser) -> None:
                         "for files with the same columns")
 
 
+def _add_rejected_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-rejected", type=float, default=None, metavar="PCT",
+                        help="fail (exit 2, nothing stored or written) when more than PCT %% "
+                        "of the rows are rejected; a file with no accepted row always fails")
+
+
+def refusal(result, max_rejected: float | None) -> str | None:
+    """Why a read must not be stored or written (one line with the top reasons), or None.
+
+    No accepted row is always a refusal; more than ``max_rejected`` % rejected is one too.
+    """
+    rejected = len(result.rejections)
+    top = "; ".join(f"{g['count']}× {g['reason']}"
+                    for g in result.report()["rejections_by_reason"][:3])
+    if not len(result.events):
+        return (f"no row accepted (read {result.rows_read}, rejected {rejected})"
+                + (f"; top reasons: {top}" if top else ""))
+    share = 100 * rejected / max(result.rows_read, 1)
+    if max_rejected is not None and share > max_rejected:
+        return (f"{share:.1f}% of rows rejected, over --max-rejected {max_rejected:g}%; "
+                f"top reasons: {top}")
+    return None
+
+
 def _read(args: argparse.Namespace):
     """read_events with the --map mapping; a used mapping is remembered (var/mappings.json)."""
     from geo.importers import InputError, read_events
@@ -147,7 +174,7 @@ def _read(args: argparse.Namespace):
     except ValueError as exc:
         raise InputError(Path(args.file).name, None, None, str(exc)) from None
     result = read_events(args.file, args.format, mapping=mapping)
-    if mapping and result.format == "generic":
+    if mapping and result.format in ("generic", "geodata"):
         unmapped = {field: "" for field, column in mapping.items() if not column}
         saved = remember_mapping(result.columns, unmapped | result.mapping)
         print(f"mapping remembered for these columns in {saved}", file=sys.stderr)
@@ -161,6 +188,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = _read(args)
     report = result.report()
+    refused = refusal(result, args.max_rejected)
+    if refused:
+        if args.json:
+            print(json.dumps(report | {"refused": refused}, indent=2, default=str))
+        else:
+            print(result.report_text(Path(args.file).name))
+        print(f"{Path(args.file).name}: import refused, nothing stored: {refused}",
+              file=sys.stderr)
+        return EXIT_INPUT
     if not args.dry_run and len(result.events):
         store = open_store(args.store, snapshot=False)
         try:
@@ -234,6 +270,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         print(f"{out}: the output must end in .csv or .geojson", file=sys.stderr)
         return EXIT_INPUT
     result = _read(args)
+    refused = refusal(result, args.max_rejected)
+    if refused:
+        print(result.report_text(Path(args.file).name))
+        print(f"{Path(args.file).name}: convert refused, {out} not written: {refused}",
+              file=sys.stderr)
+        return EXIT_INPUT
     if out.suffix.lower() == ".csv":
         write_csv(result.events, out)
     else:

@@ -1,6 +1,6 @@
 """Exports of the filtered events, one entry point for the app and the CLI.
 
-* data: CSV, GeoJSON, XLSX in the canonical schema (this module);
+* data: CSV, GeoJSON, GeoParquet, XLSX in the canonical schema (this module);
 * images: ``png-map`` (:mod:`geo.render_map`), ``png-timeline`` (:mod:`geo.render_timeline`),
   ``gif`` (:mod:`geo.animate`), rendered on the server by vl-convert, no browser;
 * ``html``: a self-contained interactive folium map (this module) that opens offline.
@@ -35,7 +35,7 @@ from geo.filters import Filters, View, to_query
 from geo.render import ImageOptions, check_options
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
 
-DATA_FORMATS = ("csv", "geojson", "xlsx")
+DATA_FORMATS = ("csv", "geojson", "geoparquet", "xlsx")
 
 
 def _cell(value: object) -> object:
@@ -142,6 +142,27 @@ def export_notes(frame: pd.DataFrame, fmt: str) -> list[str]:
             "exports keep the full text"]
 
 
+def to_geoparquet_bytes(frame: pd.DataFrame) -> bytes:
+    """GeoParquet (point geometry, EPSG:4326, the canonical columns, values as stored), read
+    back by ``geopandas.read_parquet``; events without coordinates have a null geometry.
+    Raw values, like GeoJSON: Parquet is not opened by spreadsheets as formulas."""
+    import geopandas as gpd
+
+    table = pd.DataFrame(records(frame), columns=list(COLUMNS))
+    for column in COUNT_COLUMNS:
+        table[column] = table[column].astype("Int64")
+    for column in FLOAT_COLUMNS:
+        table[column] = table[column].astype("float64")
+    points = gpd.points_from_xy(table["longitude"], table["latitude"])
+    has_point = table["latitude"].notna() & table["longitude"].notna()
+    geometry = gpd.GeoSeries([p if ok else None for p, ok in zip(points, has_point,
+                                                                  strict=True)],
+                             crs="EPSG:4326")
+    out = io.BytesIO()
+    gpd.GeoDataFrame(table, geometry=geometry).to_parquet(out, index=False)
+    return out.getvalue()
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, *, exported_on: date) -> bytes:
     """An XLSX workbook with one sheet; formula-like text is stored as text, not formulas.
 
@@ -208,6 +229,8 @@ def render(frame: pd.DataFrame, fmt: str, *, exported_on: date) -> bytes:
         return to_geojson_bytes(frame)
     if fmt == "xlsx":
         return to_xlsx_bytes(frame, exported_on=exported_on)
+    if fmt == "geoparquet":
+        return to_geoparquet_bytes(frame)
     raise ValueError(f"unknown data format {fmt!r}; use one of {', '.join(DATA_FORMATS)}")
 
 
@@ -273,10 +296,11 @@ def citable_url(base: str, filters: Filters, view: View | None, first: date | No
 
 
 # ---- every format -------------------------------------------------------------------------
-FORMATS = ("csv", "geojson", "xlsx", "png-map", "png-timeline", "gif", "html")
+FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "png-timeline", "gif", "html")
 FORMAT_LABELS = {
     "csv": "CSV (events table)",
     "geojson": "GeoJSON (events as features)",
+    "geoparquet": "GeoParquet (events as features, for geopandas/QGIS)",
     "xlsx": "Excel workbook (events table)",
     "png-map": "PNG image of the map",
     "png-timeline": "PNG image of the timeline",
@@ -286,6 +310,7 @@ FORMAT_LABELS = {
 MEDIA = {
     "csv": ("text/csv", "csv"),
     "geojson": ("application/geo+json", "geojson"),
+    "geoparquet": ("application/vnd.apache.parquet", "parquet"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "png-map": ("image/png", "png"),
     "png-timeline": ("image/png", "png"),

@@ -65,6 +65,8 @@ VERIFICATIONS = ("verified", "reported", "unverified")
 # appear only on the timeline: a field "somewhere in Zaporizhzhia oblast" is never a dot.
 POINT_PRECISIONS = ("exact", "settlement", "district")
 
+# Counts are stored as 32-bit integers; no weapon, hit or casualty count comes near this.
+MAX_COUNT = 2_147_483_647
 COUNT_COLUMNS = ("launched", "destroyed", "hits", "fatalities", "injured")
 FLOAT_COLUMNS = ("latitude", "longitude")
 # Multi-valued columns are stored as ';'-joined text in files and as lists in the store.
@@ -135,6 +137,9 @@ def _count(field: str, value: object) -> int | None:
         raise RowError(field, f"not a number: {str(value)[:40]!r}") from exc
     if not math.isfinite(number) or number < 0 or number != int(number):
         raise RowError(field, f"not a non-negative whole number: {str(value)[:40]!r}")
+    if number > MAX_COUNT:
+        raise RowError(field, f"larger than any report states (over {MAX_COUNT:,}): "
+                              f"{str(value)[:40]!r}")
     return int(number)
 
 

@@ -322,9 +322,6 @@ def test_store_exports_of_hostile_events_evaluate_nothing(rows):
             store.close()
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="issue 14 item 2: the JSON readers recurse; fixed on branch "
-                          "importers (geo.limits.check_json_depth) — drop this mark then")
 @pytest.mark.parametrize("opening", ["[", '{"features":'])
 def test_deeply_nested_json_is_refused_in_one_line(tmp_path, opening):
     path = tmp_path / "deep.geojson"
@@ -333,9 +330,6 @@ def test_deeply_nested_json_is_refused_in_one_line(tmp_path, opening):
         assert _read(path, fmt) is None
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="found by this fuzz test: a count beyond int64 escapes the canonical "
-                          "reader as OverflowError instead of rejecting the row (importers)")
 def test_count_beyond_int64_rejects_the_row_instead_of_crashing(tmp_path):
     path = tmp_path / "big.csv"
     values = {c: "" for c in COLUMNS} | {"event_id": "a", "event_date": "2024-01-02",

@@ -436,7 +436,7 @@ def test_import_page_maps_reports_and_stores_a_generic_file(tmp_path, monkeypatc
     boxes["description"].set_value("—").run()                 # the user unmaps a column
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Accepted"] == "2"
-    at.button[-1].click().run()
+    next(b for b in at.button if b.label.startswith("Add ")).click().run()
     assert "2 new" in at.success[0].value
     stored = DuckDBStore(tmp_path / "page.duckdb", snapshot=False).events(Filters())
     assert len(stored) == 2 and set(stored.description) == {""}

@@ -23,10 +23,12 @@ from geo.importers._common import (
     Collector,
     ImportResult,
     InputError,
-    decode,
+    ReadOptions,
+    decode_any,
     read_csv,
     reject_ragged,
 )
+from geo.importers.geodata import check_depth, count_features
 from geo.schema import (
     ATTRIBUTION_COLUMNS,
     COLUMNS,
@@ -57,7 +59,9 @@ def sniff_csv(head: Head) -> bool:
 
 
 def sniff_geojson(head: Head) -> bool:
-    return head.looks_like_json and b'"FeatureCollection"' in head.data
+    """Our own GeoJSON: canonical property names (any other GeoJSON is ``geodata``)."""
+    return head.looks_like_json and b'"FeatureCollection"' in head.data and all(
+        f'"{c}"'.encode() in head.data for c in ("event_id", "event_date", "origin_basis"))
 
 
 def read_csv_file(path: Path, name: str) -> ImportResult:
@@ -87,6 +91,8 @@ def read_csv_rows(path: Path, name: str) -> ImportResult:
     table = read_csv(path, name)
     check_header(table.header, name)
     out = Collector("canonical", str(path))
+    if not table.encoding.startswith("UTF-8"):
+        out.info["encoding"] = table.encoding
     reject_ragged(out, table)
     for line, cells in table.rows:
         out.rows_read += 1
@@ -103,10 +109,16 @@ def _number(value: object) -> float | None:
         return math.nan
 
 
-def read_geojson(path: Path, name: str) -> ImportResult:
-    text = decode(path.read_bytes(), name)
+def read_geojson(path: Path, name: str, options: ReadOptions | None = None) -> ImportResult:
+    data = path.read_bytes()
+    check_depth(data, name)  # json.loads recursed out on 0.4 MB of "[" (issue 14)
+    if options is not None and options.max_rows is not None:
+        # Count features in a stream first: a document over the limit is refused at the
+        # first feature past it instead of being parsed whole (issue 14).
+        count_features(data, name, options.max_rows)
+    text, _ = decode_any(data, name)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise InputError(name, exc.lineno, None, f"not valid JSON: {exc.msg} "
                          f"(column {exc.colno})") from None
@@ -173,7 +185,7 @@ _WS_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2
 # Whitespace other than the space, as an RE2 class (sources are already " ".join(split())).
 _INNER_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WS_CHARS if c != " ") + "]"
 _DECIMAL = r"^-?[0-9]{1,3}(?:\.[0-9]{1,17})?$"
-_WHOLE = r"^[0-9]{1,15}$"
+_WHOLE = r"^[0-9]{1,9}$"  # always within MAX_COUNT; longer numbers take the checked path
 # YYYY-MM-DDTHH:MM[:SS][±HH:MM]; other ISO forms are judged per value.
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:[+-][0-9]{2}:[0-9]{2})?$"
 
@@ -197,13 +209,18 @@ def _read_columnar(path: Path, name: str) -> ImportResult:
         cols, n = plain
         lines = np.arange(2, n + 2, dtype=np.int64)
         ragged: list[tuple[int, int]] = []
+        bad: list[tuple[int, str, str]] = []
+        encoding = "UTF-8"
     else:
         table = read_csv(path, name)  # raises the one-line errors (bytes, CSV, header)
         check_header(table.header, name)
         cols = _columns_of(table)
         lines = np.array([line for line, _ in table.rows], dtype=np.int64)
-        ragged = table.ragged
-    return _validate(cols, lines, ragged, str(path))
+        ragged, bad, encoding = table.ragged, table.bad, table.encoding
+    result = _validate(cols, lines, ragged, str(path), bad)
+    if not encoding.startswith("UTF-8"):
+        result.info["encoding"] = encoding
+    return result
 
 
 def _plain_table(data: bytes):
@@ -366,7 +383,8 @@ def _plain_times(array):
     return shaped
 
 
-def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> ImportResult:
+def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str,
+              set_aside: list[tuple[int, str, str]] = ()) -> ImportResult:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -461,6 +479,7 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
     # Rows outside the fast path: normalise_row whole (the exact first error, or the row).
     rejections = [Rejection(line, "row", f"has {count} cells but the header has "
                                          f"{len(COLUMNS)}") for line, count in ragged]
+    rejections += [Rejection(line, field, reason) for line, field, reason in set_aside]
     accepted = ~bad
     flagged = np.flatnonzero(bad)
     if len(flagged):
@@ -519,7 +538,7 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
             values = out[c] if everything else out[c][keep]
             events[c] = pd.Series(values, dtype="float64" if c in FLOAT_COLUMNS else object,
                                   copy=False)
-    return ImportResult("canonical", path, n + len(ragged), events,
+    return ImportResult("canonical", path, n + len(ragged) + len(set_aside), events,
                         sorted(rejections, key=lambda r: r.row), notes, {})
 
 
