@@ -15,30 +15,39 @@ coarser (day → week → month → several months). All frames share one palett
 from __future__ import annotations
 
 import io
+import json
 import math
-from dataclasses import replace
+import re
 from datetime import date, timedelta
 
-from geo.filters import Filters
+from PIL import Image
+
+from geo.citation import Context
+from geo.maps import MapPlan
 from geo.origins import sort_groups
 from geo.render import (
     INK,
     MARGIN,
     MUTED,
+    Frame,
     ImageOptions,
     caption_lines,
-    context,
     header_height,
     header_layers,
     layout,
-    title_text,
     vega_spec,
     vega_to_rgba,
     vega_to_svg,
 )
 from geo.render_map import (
-    MAP_TITLE,
-    plan_for,
+    area_features,
+    area_layer,
+    basemap_layers,
+    cell_rows,
+    cells_layers,
+    furniture_layers,
+    map_title,
+    mask_layers,
     plan_groups,
     point_rows,
     points_layer,
@@ -132,8 +141,6 @@ def overlay_template(final, frame, area_top: int, groups: list[str]) -> dict:
 
     Compiling Vega-Lite once instead of per frame halves the time of a long animation.
     """
-    from geo.render_map import area_layer, cells_layers
-
     layers = []
     if area_top:
         layers.append(_named(area_layer(final.areas.iloc[0:0], area_top), "areas"))
@@ -157,38 +164,48 @@ def fill_template(template: dict, values: dict[str, list]) -> dict:
     return {**template, "data": data}
 
 
-def gif_specs(store, filters: Filters, options: ImageOptions, exported_on: date):
+def spans_for(ctx: Context, options: ImageOptions) -> tuple[str, list[tuple[date, date]]]:
+    """The frames' step and (start, end) periods over the export's pinned range."""
+    first = ctx.first or ctx.exported_on
+    return periods(first, ctx.last or first, options.step, options.max_frames)
+
+
+def _counts(ctx: Context, options: ImageOptions, mode: str | None) -> str:
+    step, spans = spans_for(ctx, options)
+    first = ctx.first or ctx.exported_on
+    text = (f"{ctx.total:,} events, shown cumulatively per {step} from {first.isoformat()} "
+            f"to {(ctx.last or first).isoformat()} ({len(spans)} frames)")
+    if mode is None:
+        return text
+    text += (": numbered circles count the events up to each date (size = count, colour = "
+             "the most common origin)" if mode == "grid" else
+             ": the newest step in full colour, earlier events faded")
+    return text + "; oblast shading counts events located only to an oblast."
+
+
+def probe_frame(ctx: Context, options: ImageOptions) -> Frame:
+    """A first layout (the caption without the drawing mode) to choose the plan's zoom."""
+    width, height = options.size("gif")
+    return layout(width, height, header_height(caption_lines(ctx, _counts(ctx, options, None),
+                                                             width)), options.view)
+
+
+def gif_frame(ctx: Context, options: ImageOptions, mode: str) -> tuple[Frame, list[str]]:
+    """The layout and caption of every frame, once the drawing mode is known."""
+    width, height = options.size("gif")
+    lines = caption_lines(ctx, _counts(ctx, options, mode), width - 2 * MARGIN)
+    return layout(width, height, header_height(lines), options.view), lines
+
+
+def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan]):
     """The base spec and one overlay spec per frame (Vega), plus each frame's date stamp.
 
-    Returns ``(base, frame_geometry, [(overlay, stamp_text), …])``.
+    ``final`` is the plan of the whole range, ``plans`` the cumulative plan of each step
+    (:func:`spans_for`). Returns ``(base, frame_geometry, [(overlay, stamp_text), …])``.
     """
-    from geo.maps import plan_map
-    from geo.render_map import (
-        area_features,
-        area_layer,
-        basemap_layers,
-        cell_rows,
-        cells_layers,
-        mask_layers,
-    )
-
-    width, height = options.size("gif")
-    ctx = context(store, filters, exported_on)
-    first = ctx.first or exported_on
-    last = ctx.last or first
-    step, spans = periods(first, last, options.step, options.max_frames)
-    counts = (f"{ctx.total:,} events, shown cumulatively per {step} from {first.isoformat()} "
-              f"to {last.isoformat()} ({len(spans)} frames)")
-    probe = layout(width, height, header_height(caption_lines(ctx, counts, width)),
-                   options.view)
-    final = plan_for(store, ctx.pinned, probe, options)
-    counts += (": numbered circles count the events up to each date (size = count, colour = "
-               "the most common origin)" if final.mode == "grid" else
-               ": the newest step in full colour, earlier events faded")
-    counts += "; oblast shading counts events located only to an oblast."
-    lines = caption_lines(ctx, counts, width - 2 * MARGIN)
-    frame = layout(width, height, header_height(lines), options.view)
-    final = plan_for(store, ctx.pinned, frame, options)
+    step, spans = spans_for(ctx, options)
+    first = spans[0][0]
+    frame, lines = gif_frame(ctx, options, final.mode)
     area_top = int(final.areas["n"].max()) if not final.areas.empty else 0
     grid = final.mode == "grid"
     cell_top = max((r["n"] for r in cell_rows(final.grid)), default=0) if grid else 0
@@ -201,17 +218,14 @@ def gif_specs(store, filters: Filters, options: ImageOptions, exported_on: date)
     if groups:
         base_layers += (cells_layers([], groups)[:1] if grid else [points_layer([], groups)])
     base_layers += mask_layers(frame)
-    base_layers += header_layers(title_text(options, MAP_TITLE), lines, frame.top)
+    base_layers += furniture_layers(frame, ctx)
+    base_layers += header_layers(map_title(options, ctx), lines, frame.top)
     base = style_precision_legend(vega_spec(spec(frame, base_layers)))
 
     template = overlay_template(final, frame, area_top, groups)
-    bbox = frame.bbox() if options.view is not None and options.view.lat is not None else None
-    limit = 0 if grid else options.max_points
     overlays = []
     previous = 0
-    for start, end in spans:
-        cumulative = replace(ctx.pinned, date_from=first, date_to=end)
-        plan = plan_map(store, cumulative, max_points=limit, zoom=frame.zoom, bbox=bbox)
+    for (start, end), plan in zip(spans, plans, strict=True):
         values: dict[str, list] = {"areas": area_features(plan.areas)}
         if plan.mode == "grid":
             # Circle sizes relative to the last frame's largest cell: comparable over time.
@@ -230,12 +244,11 @@ def gif_specs(store, filters: Filters, options: ImageOptions, exported_on: date)
     return base, frame, overlays
 
 
-def render_gif(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
-    from PIL import Image
-
+def render_gif(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan]
+               ) -> bytes:
     scale = options.scale
     width, height = options.size("gif")
-    base_spec, frame, overlays = gif_specs(store, filters, options, exported_on)
+    base_spec, frame, overlays = gif_specs(ctx, options, final, plans)
     size = (round(width * scale), round(height * scale))
     base = vega_to_rgba(base_spec, scale)
     base = base.crop((0, 0, *size)) if base.size != size else base
@@ -264,9 +277,6 @@ def render_gif(store, filters: Filters, options: ImageOptions, exported_on: date
 
 def _key_colours(vega: dict) -> list[str]:
     """Colours that must survive quantisation exactly: every colour literal in the spec."""
-    import json
-    import re
-
     found = re.findall(r'"(#[0-9a-fA-F]{6})"', json.dumps(vega))
     return list(dict.fromkeys(["#ffffff", "#000000", INK, MUTED, *found]))
 
@@ -277,8 +287,6 @@ def shared_palette(samples: list, key_colours: list[str]):
     A palette fitted to pixels alone merges small but meaningful areas (legend swatches, a
     few points) into their surroundings; the origin colours must stay exact.
     """
-    from PIL import Image
-
     fixed = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in key_colours][:96]
     room = PALETTE_SIZE - len(fixed)
     width, height = samples[0].size
@@ -297,9 +305,9 @@ def shared_palette(samples: list, key_colours: list[str]):
     return palette
 
 
-def frame_svgs(store, filters: Filters, options: ImageOptions, exported_on: date,
+def frame_svgs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan],
                limit: int | None = None) -> tuple[str, list[str]]:
     """The base SVG and the overlay SVGs (for tests: their text is searchable)."""
-    base_spec, _frame, overlays = gif_specs(store, filters, options, exported_on)
+    base_spec, _frame, overlays = gif_specs(ctx, options, final, plans)
     chosen = overlays if limit is None else overlays[:limit]
     return vega_to_svg(base_spec), [vega_to_svg(s) for s, _ in chosen]

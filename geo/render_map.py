@@ -17,29 +17,34 @@ projection computed in Python. That gives an image of exactly the requested size
 from __future__ import annotations
 
 import math
-from datetime import date
 from functools import lru_cache
 
 import pandas as pd
 
-from geo.filters import Filters
+from geo.cartography import (
+    credits_layer,
+    north_arrow_layers,
+    scale_bar_layers,
+    title_from_filters,
+)
+from geo.citation import Context
 from geo.maps import PRECISION_STYLE, MapPlan, aggregate_cells
 from geo.origins import origin_colour, origin_label, sort_groups
 from geo.render import (
     INK,
     MARGIN,
-    Context,
     Frame,
     ImageOptions,
     caption_lines,
-    context,
     header_height,
     header_layers,
     layout,
+    legend_width,
     shapes,
     title_text,
     vega_spec,
     vega_to_image,
+    vega_to_pdf,
     vega_to_svg,
 )
 
@@ -284,14 +289,6 @@ def style_precision_legend(vega: dict) -> dict:
     return vega
 
 
-# ---- the export ---------------------------------------------------------------------------
-def plan_for(store, filters: Filters, frame: Frame, options: ImageOptions) -> MapPlan:
-    from geo.maps import plan_map
-
-    bbox = frame.bbox() if options.view is not None and options.view.lat is not None else None
-    return plan_map(store, filters, max_points=options.max_points, zoom=frame.zoom, bbox=bbox)
-
-
 def counts_text(plan: MapPlan, ctx: Context) -> str:
     k = plan.kinds
     drawn = (f"{k['point']:,} aggregated into numbered circles (size = count, colour = "
@@ -327,33 +324,72 @@ def dynamic_layers(plan: MapPlan) -> list[dict]:
     return layers
 
 
-def map_spec(store, filters: Filters, options: ImageOptions, exported_on: date) -> dict:
-    """The Vega spec of the static map (compiled from Vega-Lite, legend styled)."""
+# ---- the image (pure: a plan and a context in, a spec out) ----------------------------------
+def probe_frame(options: ImageOptions, fmt: str = "png-map") -> Frame:
+    """A first layout (before the caption is known) to choose the zoom the plan uses."""
+    width, height = options.size(fmt)
+    return layout(width, height, 120, options.view)
+
+
+def needs_bbox(options: ImageOptions) -> bool:
+    """A link's centre limits the points fetched to the view (as the app does)."""
+    return options.view is not None and options.view.lat is not None
+
+
+def legend_labels(plan: MapPlan) -> tuple[list[str], list[str]]:
+    """(labels, titles) the legends will show, to size the legend column."""
+    groups = cell_groups(plan.grid) if plan.mode == "grid" else plan_groups(plan)
+    labels = [origin_label(g) for g in groups]
+    titles = [CELL_LEGEND if plan.mode == "grid" else ORIGIN_LEGEND]
+    if plan.mode == "points" and not plan.points.empty:
+        labels += list(PRECISION_LABEL.values())
+        titles.append(PRECISION_LEGEND)
+    if not plan.areas.empty:
+        titles.append(AREA_LEGEND)
+    return labels, titles
+
+
+def frame_for(plan: MapPlan, ctx: Context, options: ImageOptions) -> tuple[Frame, list[str]]:
+    """The layout and caption lines for ``plan`` (the caption's length sets the view)."""
     width, height = options.size("png-map")
-    ctx = context(store, filters, exported_on)
-    # Lay out once to know the zoom, plan, then lay out with the real caption length.
-    probe = layout(width, height, 120, options.view)
-    plan = plan_for(store, filters, probe, options)
     lines = caption_lines(ctx, counts_text(plan, ctx), width - 2 * MARGIN,
                           extra=origin_breakdown(plan))
-    frame = layout(width, height, header_height(lines), options.view)
-    if frame.zoom != probe.zoom or frame.bbox() != probe.bbox():
-        plan = plan_for(store, filters, frame, options)
-        lines = caption_lines(ctx, counts_text(plan, ctx), width - 2 * MARGIN,
-                              extra=origin_breakdown(plan))
+    right = legend_width(*legend_labels(plan))
+    return layout(width, height, header_height(lines), options.view, right), lines
+
+
+def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
+    """Scale bar, north arrow and credits (drawn over the masks, under the legends)."""
+    return scale_bar_layers(frame) + north_arrow_layers(frame) + credits_layer(ctx.credits,
+                                                                               frame)
+
+
+def map_title(options: ImageOptions, ctx: Context) -> str:
+    return title_text(options, title_from_filters(ctx.pinned))
+
+
+def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:
+    """The Vega spec of the static map (compiled from Vega-Lite, legend styled)."""
+    frame, lines = frame_for(plan, ctx, options)
     layers = basemap_layers(frame) + dynamic_layers(plan) + mask_layers(frame)
     if plan.kinds["point"] + plan.kinds["area"] == 0:
         layers.append(note_layer("No events with a map location match these filters.", frame))
-    layers += header_layers(title_text(options, MAP_TITLE), lines, frame.top)
+    layers += furniture_layers(frame, ctx)
+    layers += header_layers(map_title(options, ctx), lines, frame.top)
     return style_precision_legend(vega_spec(spec(frame, layers)))
 
 
-def render_map_png(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
+def render_map_png(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
     width, height = options.size("png-map")
-    return vega_to_image(map_spec(store, filters, options, exported_on), width, height,
-                         options.scale)
+    return vega_to_image(map_spec(plan, ctx, options), width, height, options.scale,
+                         options.dpi)
 
 
-def render_map_svg(store, filters: Filters, options: ImageOptions, exported_on: date) -> str:
-    """The same image as SVG (its text is searchable: used by tests)."""
-    return vega_to_svg(map_spec(store, filters, options, exported_on))
+def render_map_svg(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
+    """The same image as SVG, its text as text (searchable, editable in print layout)."""
+    return vega_to_svg(map_spec(plan, ctx, options)).encode("utf-8")
+
+
+def render_map_pdf(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
+    """The same image as a vector PDF for print."""
+    return vega_to_pdf(map_spec(plan, ctx, options))

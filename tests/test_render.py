@@ -22,21 +22,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from geo.export import (
-    _leaflet_css,
-    _script,
-    citable_query,
-    citable_url,
-    export_bytes,
-    map_html,
-    pin_dates,
-    source_datasets,
-    store_range,
-)
+from geo.animate import frame_svgs, gif_specs, periods
+from geo.citation import citable_query, citable_url, pin_dates, source_datasets, store_range
+from geo.export import export_bytes, gif_inputs
 from geo.filters import Filters, View, parse_query
+from geo.importers import read_events
 from geo.maps import plan_map
 from geo.origins import FIXED_COLOURS
 from geo.render import ImageOptions
+from geo.render_html import _leaflet_css, _script
+from geo.render_map import cell_rows
+from geo.store.duckdb import DuckDBStore
 from tests.conftest import make_events
 from tests.fixtures.payloads import EVALUATED, HOSTILE
 
@@ -49,9 +45,6 @@ ON = date(2026, 5, 1)  # the export date printed on every test image
 
 
 def _store(path: Path, *files: Path):
-    from geo.importers import read_events
-    from geo.store.duckdb import DuckDBStore
-
     store = DuckDBStore(path, snapshot=True)
     for file in files:
         store.upsert(read_events(str(file)).events)
@@ -99,6 +92,11 @@ def svg_text(svg: str) -> str:
     return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", t) for t in texts))
 
 
+def svg(store, filters: Filters, options: ImageOptions, fmt: str = "svg-map") -> str:
+    """The SVG export (its text is searchable: cheaper than OCR of the PNG)."""
+    return export_bytes(store, filters, fmt, exported_on=ON, options=options).data.decode()
+
+
 def caption_strings(store, filters: Filters) -> list[str]:
     first, last = store_range(store)
     pinned = pin_dates(filters, first, last)
@@ -110,14 +108,12 @@ def caption_strings(store, filters: Filters) -> list[str]:
 # ---- png-map ------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["bundled", "airforce"])
 def test_png_map_has_exact_size_content_legend_and_caption(which, request):
-    from geo.render_map import render_map_svg
-
     store = request.getfixturevalue(which)
     options = ImageOptions(width=900, height=620, scale=1)
     result = export_bytes(store, Filters(), "png-map", exported_on=ON, options=options)
     assert image(result.data).size == (900, 620)
     assert_not_blank(result.data)
-    text = svg_text(render_map_svg(store, Filters(), options, ON))
+    text = svg_text(svg(store, Filters(), options))
     for expected in caption_strings(store, Filters()):
         assert expected in text, expected
     assert "Weapon origin" in text and "Oblast-level events" in text
@@ -139,24 +135,20 @@ def test_png_map_scale_multiplies_pixels(bundled):
 
 
 def test_png_map_caption_states_filters_and_matching_sources(airforce):
-    from geo.render_map import render_map_svg
-
     filters = parse_query({"origin": "PRK", "from": "2024-01-01"}).filters
-    text = svg_text(render_map_svg(airforce, filters, ImageOptions(), ON))
+    text = svg_text(svg(airforce, filters, ImageOptions()))
     assert "Filters: 2024-01-01 – 2026-04-05; origin: PRK" in text
     assert f"{airforce.count(filters):,} events" in text
     assert "Data: petroivaniuk-missile-attacks" in text
 
 
 def test_png_map_aggregates_like_the_app_above_max_points(bundled):
-    from geo.render_map import cell_rows, render_map_svg
-
     options = ImageOptions(width=900, height=620, max_points=2)
     plan = plan_map(bundled, Filters(), max_points=2, zoom=6)
     assert plan.mode == "grid"
     rows = cell_rows(plan.grid)
     assert sum(r["n"] for r in rows) == plan.kinds["point"]  # every point event counted once
-    text = svg_text(render_map_svg(bundled, Filters(), options, ON))
+    text = svg_text(svg(bundled, Filters(), options))
     assert f"{plan.kinds['point']:,} aggregated into numbered circles" in text
     assert "Most common origin" in text
     for row in rows:
@@ -176,67 +168,61 @@ def test_png_map_follows_a_link_view(bundled):
 
 
 def test_png_map_with_no_matching_events_still_renders(bundled):
-    from geo.render_map import render_map_svg
-
     filters = Filters(q="no event says this")
     data = export_bytes(bundled, filters, "png-map", exported_on=ON).data
     assert image(data).size == (1200, 800)
-    text = svg_text(render_map_svg(bundled, filters, ImageOptions(), ON))
+    text = svg_text(svg(bundled, filters, ImageOptions()))
     assert "No events with a map location match these filters." in text
     assert "0 events" in text and 'text: "no event says this"' in text
 
 
 def test_hostile_title_and_filter_text_stay_text_in_images(bundled):
-    from geo.render_map import render_map_svg
-
     title = "<img src=x onerror=alert(1)> {{7*7}} ${x}"
-    svg = render_map_svg(bundled, Filters(q="<script>alert(1)</script>"),
-                         ImageOptions(title=title), ON)
-    assert "<img" not in svg and "<script" not in svg
-    text = svg_text(svg)
+    image_svg = svg(bundled, Filters(q="<script>alert(1)</script>"), ImageOptions(title=title))
+    assert "<img" not in image_svg and "<script" not in image_svg
+    text = svg_text(image_svg)
     assert title in text and 'text: "<script>alert(1)</script>"' in text
 
 
 # ---- png-timeline ---------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["bundled", "airforce"])
 def test_png_timeline_size_content_and_caption(which, request):
-    from geo.render_timeline import render_timeline_svg
-
     store = request.getfixturevalue(which)
     options = ImageOptions(width=1000, height=500, scale=1.5)
     data = export_bytes(store, Filters(), "png-timeline", exported_on=ON, options=options).data
     assert image(data).size == (1500, 750)
     assert_not_blank(data, min_colours=10)
-    text = svg_text(render_timeline_svg(store, Filters(), options, ON))
+    text = svg_text(svg(store, Filters(), options, "svg-timeline"))
     for expected in caption_strings(store, Filters()):
         assert expected in text, expected
     assert "Weapon origin" in text
 
 
 def test_png_timeline_uses_the_requested_bin_and_measure(airforce):
-    from geo.render_timeline import render_timeline_svg
-
     options = ImageOptions(step="week", measure="launched")
-    text = svg_text(render_timeline_svg(airforce, Filters(), options, ON))
-    assert "counted per week" in text and "Week starting" in text
+    text = svg_text(svg(airforce, Filters(), options, "svg-timeline"))
+    assert "weapons launched per week by weapon origin" in text and "Week starting" in text
+    # Every date label names its year (issue 12: "November December 2025").
+    assert re.search(r"\b(Jan|Apr|Jul|Oct) 20\d\d\b", text)
+    assert not re.search(r"(January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December)(?! ?\d{4})", text)
     assert "Weapons launched (attack reports)" in text
 
 
 # ---- gif ----------------------------------------------------------------------------------
 def test_gif_frames_have_a_date_stamp_and_the_legend(bundled):
-    from geo.animate import frame_svgs, gif_specs, periods
-
     options = ImageOptions(step="month")
     first, last = store_range(bundled)
     step, spans = periods(first, last, "month", options.max_frames)
     data = export_bytes(bundled, Filters(), "gif", exported_on=ON, options=options).data
     gif = image(data)
     assert gif.format == "GIF" and gif.size == (800, 560)
-    _base, frame, overlays = gif_specs(bundled, Filters(), options, ON)
+    ctx, final, plans = gif_inputs(bundled, Filters(), options, ON)
+    _base, frame, overlays = gif_specs(ctx, options, final, plans)
     assert gif.n_frames == len(spans) == len(overlays)
     assert len(data) < 400_000
 
-    base_svg, frame_svg = frame_svgs(bundled, Filters(), options, ON)
+    base_svg, frame_svg = frame_svgs(ctx, options, final, plans)
     base_text = svg_text(base_svg)
     assert "Weapon origin" in base_text and "Location precision" in base_text
     assert f"{bundled.count(Filters()):,} events, shown cumulatively per month" in base_text
@@ -258,8 +244,6 @@ def test_gif_frames_have_a_date_stamp_and_the_legend(bundled):
 
 
 def test_gif_frames_are_capped_and_the_step_coarsened(airforce):
-    from geo.animate import periods
-
     first, last = store_range(airforce)
     step, spans = periods(first, last, "day", 120)
     assert step == "month" and len(spans) <= 120  # 1,286 days → 44 months
@@ -298,7 +282,8 @@ def test_html_escapes_hostile_data_and_title(store):
          "description": payload, "sources": "https://example.org/a"},
         {"admin1": "UA-63", "geo_precision": "oblast", "description": HOSTILE[4]},
     ]))
-    page = map_html(store, Filters(q="{{7*7}}"), ImageOptions(title=payload), ON).decode()
+    page = export_bytes(store, Filters(q="{{7*7}}"), "html", exported_on=ON,
+                        options=ImageOptions(title=payload)).data.decode()
     assert "{{7*7}}" not in page and not re.search(r"<img[^>]*onerror", page)
     assert "&#123;&#123;7*7&#125;&#125;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
