@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from geo.filters import Filters
+from geo.origins import FIXED_COLOURS
 from geo.timeline import brushed_dates, build_chart, choose_bin, origin_totals, shape
 
 
@@ -20,7 +21,7 @@ def test_chart_spec_has_brush_and_fixed_colours(store, sample_events, measure):
     assert spec["params"][0]["name"] == "brush"
     scale = spec["encoding"]["color"]["scale"]
     if "North Korea (PRK)" in scale["domain"]:
-        assert scale["range"][scale["domain"].index("North Korea (PRK)")] == "#1f5fb4"
+        assert scale["range"][scale["domain"].index("North Korea (PRK)")] == FIXED_COLOURS["PRK"]
 
 
 def test_share_destroyed_uses_attack_reports_only(store, sample_events):
