@@ -346,7 +346,9 @@ def test_timemap_rules(timemap_file):
     assert events.loc["timemap:CIV0017"].event_type == "other"
     okhtyrka = events.loc["timemap:CIV0024"]          # no coordinates: geocoded offline
     assert okhtyrka.geo_precision == "settlement" and okhtyrka.admin1 == "UA-59"
-    assert okhtyrka.weapon_class == "cluster munitions" and okhtyrka.weapon_origin == ""
+    # "Cluster munitions" names no delivery system: class "other" (taxonomy), the label
+    # stays in the description.
+    assert okhtyrka.weapon_class == "other" and okhtyrka.weapon_origin == ""
     assert events.loc["timemap:CIV0030"].event_date == "2022-03-14"   # ISO also read
     assert events.loc["timemap:CIV0030"].weapon_model == "9M55K Smerch"
     assert events.loc["timemap:CIV0030"].verification == "verified"

@@ -1,7 +1,8 @@
 """Our own formats: the canonical CSV and the canonical GeoJSON, validated by normalise_row.
 
-* CSV: the header holds exactly the canonical columns (any order). Row numbers are file lines
-  (header = line 1).
+* CSV: the header holds exactly the canonical columns (any order), or the older set without
+  the five attribution columns (``geo.schema.LEGACY_COLUMNS``: those are then empty). Row
+  numbers are file lines (header = line 1).
 * GeoJSON: a FeatureCollection whose feature ``properties`` are canonical columns. Row
   numbers are feature numbers (1 = first feature). A Point geometry fills missing
   ``latitude``/``longitude``; if both are given they must agree. ``null`` geometry is fine.
@@ -27,9 +28,11 @@ from geo.importers._common import (
     reject_ragged,
 )
 from geo.schema import (
+    ATTRIBUTION_COLUMNS,
     COLUMNS,
     COUNT_COLUMNS,
     FLOAT_COLUMNS,
+    LEGACY_COLUMNS,
     Rejection,
     RowError,
     _iso_time,
@@ -40,10 +43,17 @@ if TYPE_CHECKING:
     from geo.importers import Head
 
 _COLUMN_SET = frozenset(COLUMNS)
+_LEGACY_SET = frozenset(LEGACY_COLUMNS)
+
+
+def _canonical_header(header: list[str]) -> bool:
+    """The canonical columns, or the older ones without the attribution columns."""
+    names = frozenset(header)
+    return len(names) == len(header) and names in (_COLUMN_SET, _LEGACY_SET)
 
 
 def sniff_csv(head: Head) -> bool:
-    return not head.looks_like_json and frozenset(head.header) == _COLUMN_SET
+    return not head.looks_like_json and frozenset(head.header) in (_COLUMN_SET, _LEGACY_SET)
 
 
 def sniff_geojson(head: Head) -> bool:
@@ -61,7 +71,7 @@ def read_csv_file(path: Path, name: str) -> ImportResult:
 
 def check_header(table_header: list[str], name: str) -> None:
     """Raise the one-line :class:`InputError` for a header that is not the canonical one."""
-    if frozenset(table_header) != _COLUMN_SET or len(table_header) != len(COLUMNS):
+    if not _canonical_header(table_header):
         extra = sorted(set(table_header) - _COLUMN_SET)
         lacking = sorted(_COLUMN_SET - set(table_header))
         raise InputError(name, 1, "header", "not the canonical columns"
@@ -167,13 +177,14 @@ _WHOLE = r"^[0-9]{1,15}$"
 # YYYY-MM-DDTHH:MM[:SS][±HH:MM]; other ISO forms are judged per value.
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:[+-][0-9]{2}:[0-9]{2})?$"
 
-_TEXT = ("location", "weapon_model", "weapon_class", "actor", "description", "source_dataset",
+_TEXT = ("location", "weapon_model", "actor", "description", "source_dataset",
          "source_id")
 # Few distinct values in real files: normalise_row judges each distinct value once.
 _BY_VALUE = ("event_date", "time_precision", "event_type", "country", "admin1",
-             "geo_precision", "weapon_origin", "verification")
+             "geo_precision", "weapon_class", "weapon_origin", "verification",
+             "weapon_supplier", "class_candidates", "origin_candidates", "supplier_candidates")
 # Mostly different in every row: converted without looking for repeats.
-_DISTINCT = ("event_id", "description", "sources", "source_id")
+_DISTINCT = ("event_id", "description", "sources", "source_id", "attribution")
 _LIMITS = {"latitude": 90.0, "longitude": 180.0}
 _PROBE = {"event_id": "x", "event_date": "2024-01-01"}
 
@@ -211,11 +222,11 @@ def _plain_table(data: bytes):
     if '"' in first:
         return None
     header = [h.strip() for h in first.split(",")]
-    if frozenset(header) != _COLUMN_SET or len(header) != len(COLUMNS):
+    if not _canonical_header(header):
         return None  # the exact reader raises the header error
     n_lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     if n_lines == 1:
-        return {c: pa.chunked_array([], pa.string()) for c in header}, 0
+        return _with_attribution({c: pa.chunked_array([], pa.string()) for c in header}, 0), 0
     try:
         table = pacsv.read_csv(
             pa.py_buffer(raw),
@@ -229,15 +240,26 @@ def _plain_table(data: bytes):
         return None  # bad UTF-8, a row of the wrong width…: the exact reader decides
     if table.num_rows != n_lines - 1:
         return None  # a cell spanning lines or a skipped blank line
-    return {c: table[c] for c in header}, table.num_rows
+    return _with_attribution({c: table[c] for c in header}, table.num_rows), table.num_rows
+
+
+def _with_attribution(cols: dict, n: int) -> dict:
+    """Empty attribution columns for a file written before they existed."""
+    import pyarrow as pa
+
+    for column in ATTRIBUTION_COLUMNS:
+        if column not in cols:
+            cols[column] = pa.chunked_array([pa.array([""] * n, pa.string())])
+    return cols
 
 
 def _columns_of(table) -> dict:
     import pyarrow as pa
 
     cells = [c for _, c in table.rows]
-    return {h: pa.chunked_array([pa.array([row[i] for row in cells], pa.string())])
-            for i, h in enumerate(table.header)}
+    return _with_attribution({h: pa.chunked_array([pa.array([row[i] for row in cells],
+                                                             pa.string())])
+                              for i, h in enumerate(table.header)}, len(cells))
 
 
 def _mask(array):
@@ -368,8 +390,9 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
     # Free text: unchanged unless padded with whitespace (sources: single spaces only).
     for column in _TEXT:
         keep_unless(column, _padded(cols[column]))
-    keep_unless("sources", _padded(cols["sources"]) | matches("sources", _INNER_WS)
-                | _mask(pc.match_substring(cols["sources"], "  ")))
+    for column in ("sources", "attribution"):
+        keep_unless(column, _padded(cols[column]) | matches(column, _INNER_WS)
+                    | _mask(pc.match_substring(cols[column], "  ")))
     keep_unless("event_id", _blank(cols["event_id"]) | _padded(cols["event_id"]))
 
     # Few distinct values: normalise_row judges each once.

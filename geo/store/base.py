@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -19,6 +19,10 @@ import pandas as pd
 from geo.curation import Change
 from geo.filters import UNKNOWN_ORIGIN, Filters
 from geo.schema import COLUMNS, POINT_PRECISIONS
+from geo.taxonomy import FAMILIES, expand_class_filter
+
+# A value in the event's own field counts as *stated* only on this basis (certainty filters).
+_STATED = "origin_basis IN ('catalogue', 'reported')"
 
 # Columns the map needs for one symbol: no description, so point payloads stay small.
 POINT_COLUMNS = (
@@ -55,6 +59,8 @@ class Facets:
     models: dict[str, int]
     types: dict[str, int]
     oblasts: dict[str, int]
+    # Codes stated in the events' weapon_supplier (candidates are not counted here).
+    suppliers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,17 +140,19 @@ class Store(ABC):
         if f.date_to:
             clauses.append("event_date <= ?")
             params.append(f.date_to)
-        if f.origins:
-            known = [o for o in f.origins if o != UNKNOWN_ORIGIN]
-            parts = []
-            if known:
-                parts.append(self._overlap("origins"))
-                params.append(known)
-            if UNKNOWN_ORIGIN in f.origins:
-                parts.append("weapon_origin = ''")
-            clauses.append("(" + " OR ".join(parts) + ")")
-        for attr, column in (("classes", "classes"), ("models", "models"),
-                             ("oblasts", "admin1s")):
+        for attr, plain, pairs in (("origins", "weapon_origin", "origin_candidates"),
+                                   ("suppliers", "weapon_supplier", "supplier_candidates")):
+            values = getattr(f, attr)
+            if values:
+                clause, more = self._who_clause(values, f.certainty, plain, attr,
+                                                f"likely_{attr}", f"cand_{attr}", pairs)
+                clauses.append(clause)
+                params.extend(more)
+        if f.classes:
+            clause, more = self._class_clause(f.classes, f.certainty)
+            clauses.append(clause)
+            params.extend(more)
+        for attr, column in (("models", "models"), ("oblasts", "admin1s")):
             values = list(getattr(f, attr))
             if values:
                 clauses.append(self._overlap(column))
@@ -160,6 +168,60 @@ class Store(ABC):
             )
             params.extend([pattern, pattern, pattern, f.q])
         return " AND ".join(clauses), params
+
+    def _who_clause(self, values: tuple[str, ...], certainty: str, plain: str, column: str,
+                    likely: str, candidates: str, pairs: str) -> tuple[str, list]:
+        """Origin or supplier filter at a certainty (README "Certainty").
+
+        *stated*: the code is in the event's own field and the basis is catalogue/reported
+        (an ambiguous ``RUS;PRK`` states neither); *likely*: stated, or a candidate with share
+        ≥ 0.5; *possible*: in the field (any basis) or among the candidates. ``unknown``
+        selects the events with no code at that certainty.
+        """
+        known = [v for v in values if v != UNKNOWN_ORIGIN]
+        parts: list[str] = []
+        params: list = []
+        if known:
+            if certainty == "possible":
+                parts.append(f"{self._overlap(column)} OR {self._overlap(candidates)}")
+                params += [known, known]
+            else:
+                parts.append(f"({self._overlap(column)} AND {_STATED})")
+                params.append(known)
+                if certainty == "likely":
+                    parts.append(self._overlap(likely))
+                    params.append(known)
+        if UNKNOWN_ORIGIN in values:
+            if certainty == "possible":
+                parts.append(f"{plain} = '' AND {pairs} = ''")
+            else:
+                none = f"NOT ({plain} <> '' AND {_STATED})"
+                if certainty == "likely":
+                    none += f" AND cardinality({likely}) = 0"
+                parts.append(none)
+        return "(" + " OR ".join(f"({p})" for p in parts) + ")", params
+
+    def _class_clause(self, values: tuple[str, ...], certainty: str) -> tuple[str, list]:
+        """Class filter at a certainty: a family slug selects its member classes.
+
+        *stated*: a selected class is in the event's own field and the basis is not
+        ``inferred``; *likely*: stated, or a selected class with share ≥ 0.5, or a selected
+        family whose classes' shares sum to ≥ 0.5; *possible*: in the field or the candidates.
+        """
+        classes = sorted(expand_class_filter(values))
+        if certainty == "possible":
+            return (f"({self._overlap('classes')} OR {self._overlap('cand_classes')})",
+                    [classes, classes])
+        clause = f"({self._overlap('classes')} AND origin_basis <> 'inferred')"
+        params: list = [classes]
+        if certainty == "likely":
+            clause += f" OR {self._overlap('likely_classes')}"
+            params.append(classes)
+            families = [v for v in values if v in FAMILIES]
+            if families:
+                clause += f" OR {self._overlap('likely_families')}"
+                params.append(families)
+        return f"({clause})", params
 
     def count(self, f: Filters) -> int:
         where, params = self.where(f)
@@ -205,6 +267,7 @@ class Store(ABC):
             first=_as_date(first),
             last=_as_date(last),
             origins=origins,
+            suppliers=tally(self._unnest("suppliers")),
             classes=tally(self._unnest("classes")),
             models=tally(self._unnest("models")),
             types=tally("event_type"),
@@ -372,22 +435,93 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def derived_sql(split: str, empty_list: str) -> str:
+# Share at or above which a candidate is "likely" (certainty=likely). Shares are written in
+# hundredths, so half a hundredth below 0.5 absorbs float error in sums of shares.
+LIKELY_SHARE = 0.5
+_LIKELY_SQL = LIKELY_SHARE - 0.005
+
+
+@dataclass(frozen=True)
+class ArraySql:
+    """Dialect templates derived_sql builds the array columns from.
+
+    ``split``: a ';'-separated text ``{col}`` as an array; ``empty``: an empty array;
+    ``pick``: the values of the ``value:share`` items of ``{col}`` satisfying ``{cond}``;
+    ``total``: the sum of the shares of those items (NULL when none); ``compact``: an array
+    literal of ``{items}`` without its NULLs. In ``{cond}``, ``x`` is one ``value:share`` item.
+    """
+
+    split: str
+    empty: str
+    pick: str
+    total: str
+    compact: str
+
+
+DUCKDB_ARRAYS = ArraySql(
+    split="string_split({col}, ';')",
+    empty="[]::VARCHAR[]",
+    pick="list_transform(list_filter(string_split({col}, ';'), lambda x: {cond}), "
+         "lambda x: split_part(x, ':', 1))",
+    total="list_sum(list_transform(list_filter(string_split({col}, ';'), lambda x: {cond}), "
+          "lambda x: CAST(split_part(x, ':', 2) AS DOUBLE PRECISION)))",
+    compact="list_filter([{items}], lambda x: x IS NOT NULL)",
+)
+POSTGRES_ARRAYS = ArraySql(
+    split="string_to_array({col}, ';')",
+    empty="ARRAY[]::text[]",
+    pick="ARRAY(SELECT split_part(x, ':', 1) FROM unnest(string_to_array({col}, ';')) "
+         "WITH ORDINALITY AS t(x, n) WHERE {cond} ORDER BY n)",
+    total="(SELECT sum(CAST(split_part(x, ':', 2) AS DOUBLE PRECISION)) "
+          "FROM unnest(string_to_array({col}, ';')) AS t(x) WHERE {cond})",
+    compact="array_remove(ARRAY[{items}]::text[], NULL)",
+)
+
+# Derived store columns, in the order derived_sql writes them.
+DERIVED_COLUMNS = (
+    "origins", "classes", "models", "admin1s", "origin_group", "map_kind",
+    "suppliers", "cand_classes", "cand_origins", "cand_suppliers",
+    "likely_classes", "likely_origins", "likely_suppliers", "likely_families",
+)
+
+
+def derived_sql(dialect: ArraySql) -> str:
     """SELECT list deriving store columns from a staging table of canonical text columns.
 
-    ``split`` formats a ';'-separated column into an array (dialect), ``empty_list`` is an
-    empty array literal. The map kind is decided here, once: only exact/settlement/district
-    events with coordinates are points; oblast-level ones are shaded areas; the rest appear
-    on the timeline only.
+    The map kind is decided here, once: only exact/settlement/district events with
+    coordinates are points; oblast-level ones are shaded areas; the rest appear on the
+    timeline only. Candidates (``value:share;…``, validated by geo.schema) give three kinds of
+    arrays the certainty filters test: ``cand_*`` every candidate value, ``likely_*`` those
+    with share ≥ 0.5, ``likely_families`` the class families whose shares sum to ≥ 0.5.
     """
     def arr(col: str) -> str:
-        return f"CASE WHEN {col} = '' THEN {empty_list} ELSE {split.format(col=col)} END"
+        return f"CASE WHEN {col} = '' THEN {dialect.empty} ELSE {dialect.split.format(col=col)} END"
 
+    def pick(col: str, cond: str = "true") -> str:
+        return (f"CASE WHEN {col} = '' THEN {dialect.empty} "
+                f"ELSE {dialect.pick.format(col=col, cond=cond)} END")
+
+    likely = f"CAST(split_part(x, ':', 2) AS DOUBLE PRECISION) >= {_LIKELY_SQL}"
+    families = []
+    for family, members in FAMILIES.items():
+        listed = ", ".join(f"'{m}'" for m in members)
+        share = dialect.total.format(col="class_candidates",
+                                     cond=f"split_part(x, ':', 1) IN ({listed})")
+        families.append(f"CASE WHEN class_candidates <> '' AND coalesce({share}, 0) "
+                        f">= {_LIKELY_SQL} THEN '{family}' END")
     points = ", ".join(f"'{p}'" for p in POINT_PRECISIONS)
     return (
         f"{arr('weapon_origin')} AS origins, {arr('weapon_class')} AS classes, "
         f"{arr('weapon_model')} AS models, {arr('admin1')} AS admin1s, "
         "CASE WHEN weapon_origin = '' THEN 'unknown' ELSE weapon_origin END AS origin_group, "
         f"CASE WHEN latitude IS NOT NULL AND geo_precision IN ({points}) THEN 'point' "
-        "WHEN admin1 <> '' THEN 'area' ELSE 'none' END AS map_kind"
+        "WHEN admin1 <> '' THEN 'area' ELSE 'none' END AS map_kind, "
+        f"{arr('weapon_supplier')} AS suppliers, "
+        f"{pick('class_candidates')} AS cand_classes, "
+        f"{pick('origin_candidates')} AS cand_origins, "
+        f"{pick('supplier_candidates')} AS cand_suppliers, "
+        f"{pick('class_candidates', likely)} AS likely_classes, "
+        f"{pick('origin_candidates', likely)} AS likely_origins, "
+        f"{pick('supplier_candidates', likely)} AS likely_suppliers, "
+        f"{dialect.compact.format(items=', '.join(families))} AS likely_families"
     )

@@ -34,15 +34,21 @@ import pyarrow.compute as pc
 
 from geo.curation import Change
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
-from geo.store.base import Store, StoreError, UpsertResult, derived_sql
+from geo.store.base import (
+    DERIVED_COLUMNS,
+    DUCKDB_ARRAYS,
+    Store,
+    StoreError,
+    UpsertResult,
+    derived_sql,
+)
 from geo.store.migrations import pending
 
 LOCK_WAIT_SECONDS = 60.0
-_STORE_COLUMNS = (*COLUMNS, "origins", "classes", "models", "admin1s", "origin_group",
-                  "map_kind", "row_hash", "status", "imported_at")
+_STORE_COLUMNS = (*COLUMNS, *DERIVED_COLUMNS, "row_hash", "status", "imported_at")
 # List column → the ';'-joined text column it is derived from (base.derived_sql).
 _LIST_SOURCES = {"origins": "weapon_origin", "classes": "weapon_class", "models": "weapon_model",
-                 "admin1s": "admin1"}
+                 "admin1s": "admin1", "suppliers": "weapon_supplier"}
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -284,7 +290,7 @@ class DuckDBStore(Store):
                       "(PARTITION BY event_id ORDER BY event_date) = 1)")
         order = "" if distinct == stage.num_rows and _sorted(stage) else " ORDER BY event_date"
         columns = ", ".join(COLUMNS)
-        derived = derived_sql("string_split({col}, ';')", "[]::VARCHAR[]")
+        derived = derived_sql(DUCKDB_ARRAYS)
         store_columns = ", ".join(_STORE_COLUMNS)
         with self._writer() as con:
             con.register("incoming", stage)
@@ -343,7 +349,7 @@ class DuckDBStore(Store):
     def apply_change(self, change: Change) -> None:
         stage = staging_frame(pd.DataFrame([change.row]))
         before, after = change.audit_json()
-        derived = derived_sql("string_split({col}, ';')", "[]::VARCHAR[]")
+        derived = derived_sql(DUCKDB_ARRAYS)
         with self._writer() as con:
             con.register("incoming", stage)
             con.execute("BEGIN")
