@@ -38,6 +38,7 @@ from geo.render import (
     vega_spec,
     vega_to_rgba,
     vega_to_svg,
+    wrap_title,
 )
 from geo.render_map import (
     area_features,
@@ -194,7 +195,8 @@ def gif_frame(ctx: Context, options: ImageOptions, mode: str) -> tuple[Frame, li
     """The layout and caption of every frame, once the drawing mode is known."""
     width, height = options.size("gif")
     lines = caption_lines(ctx, _counts(ctx, options, mode), width - 2 * MARGIN)
-    return layout(width, height, header_height(lines), options.view), lines
+    rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
+    return layout(width, height, header_height(lines, rows), options.view), lines
 
 
 def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan]):
@@ -219,7 +221,8 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
         base_layers += (cells_layers([], groups)[:1] if grid else [points_layer([], groups)])
     base_layers += mask_layers(frame)
     base_layers += furniture_layers(frame, ctx)
-    base_layers += header_layers(map_title(options, ctx), lines, frame.top)
+    base_layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),
+                                 lines, frame.top)
     base = style_precision_legend(vega_spec(spec(frame, base_layers)))
 
     template = overlay_template(final, frame, area_top, groups)

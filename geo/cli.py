@@ -101,7 +101,8 @@ def _add_export_flags(exp: argparse.ArgumentParser) -> None:
     look.add_argument("--measure", default="events",
                       help="timeline: events, launched or destroyed_share")
     look.add_argument("--stack", default="origin",
-                      help="timeline: stack bars by origin, class, model or origin-class")
+                      help="timeline: stack bars by origin, supplier, family, class, model, "
+                      "origin-family or origin-class")
     for flag in ("lat", "lon", "zoom"):
         look.add_argument(f"--{flag}", help=f"map view {flag} (as in the dashboard URL)")
     look.add_argument("--max-points", type=int, default=0,

@@ -137,30 +137,44 @@ def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str,
     return lines
 
 
-def header_height(lines: list[str]) -> int:
+TITLE_LINE = TITLE_SIZE + 4
+MAX_TITLE_LINES = 2
+
+
+def wrap_title(title: str, width_px: int) -> list[str]:
+    """The title in at most two lines that fit ``width_px`` (bold glyphs are wider)."""
+    chars = max(20, int(width_px / (TITLE_SIZE * 0.6)))
+    return textwrap.wrap(title, chars, break_on_hyphens=False, max_lines=MAX_TITLE_LINES,
+                         placeholder=" …") or [""]
+
+
+def header_height(lines: list[str], title_rows: int = 1) -> int:
     """Pixels taken by the title and its caption lines (at scale 1)."""
-    return 10 + TITLE_SIZE + 8 + CAPTION_LINE * len(lines) + 10
+    return 10 + TITLE_SIZE + TITLE_LINE * (title_rows - 1) + 8 + CAPTION_LINE * len(lines) + 10
 
 
-def title_params(title: str, lines: list[str]) -> dict:
+def title_params(title: str | list[str], lines: list[str]) -> dict:
     """A Vega-Lite title with the caption as subtitle (for auto-sized charts)."""
     return {
         "text": title, "subtitle": lines, "anchor": "start", "frame": "group",
         "fontSize": TITLE_SIZE, "color": INK, "subtitleFontSize": CAPTION_SIZE,
         "subtitleColor": MUTED, "subtitleLineHeight": CAPTION_LINE, "subtitlePadding": 6,
-        "offset": 10,
+        "offset": 10, "lineHeight": TITLE_LINE,
     }
 
 
-def header_layers(title: str, lines: list[str], top: int) -> list[dict]:
+def header_layers(title: str | list[str], lines: list[str], top: int) -> list[dict]:
     """Title and caption as text marks at fixed pixels above a view that starts ``top`` down.
 
     Used where the layout is explicit: a Vega title is placed above the *bounds* of the
     marks, which moves it when shapes spill past the view. Texts are literals, never
     expressions or templates.
     """
-    rows = [(title, -top + 10, TITLE_SIZE, "bold", INK)]
-    rows += [(line, -top + 10 + TITLE_SIZE + 8 + i * CAPTION_LINE, CAPTION_SIZE, "normal", MUTED)
+    titles = [title] if isinstance(title, str) else title
+    rows = [(text, -top + 10 + i * TITLE_LINE, TITLE_SIZE, "bold", INK)
+            for i, text in enumerate(titles)]
+    below = -top + 10 + TITLE_SIZE + TITLE_LINE * (len(titles) - 1) + 8
+    rows += [(line, below + i * CAPTION_LINE, CAPTION_SIZE, "normal", MUTED)
              for i, line in enumerate(lines)]
     return [{"data": {"values": [{}]},
              "mark": {"type": "text", "text": text, "x": 0, "y": y, "align": "left",

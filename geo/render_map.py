@@ -46,6 +46,7 @@ from geo.render import (
     vega_to_image,
     vega_to_pdf,
     vega_to_svg,
+    wrap_title,
 )
 
 VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
@@ -355,7 +356,8 @@ def frame_for(plan: MapPlan, ctx: Context, options: ImageOptions) -> tuple[Frame
     lines = caption_lines(ctx, counts_text(plan, ctx), width - 2 * MARGIN,
                           extra=origin_breakdown(plan))
     right = legend_width(*legend_labels(plan))
-    return layout(width, height, header_height(lines), options.view, right), lines
+    rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
+    return layout(width, height, header_height(lines, rows), options.view, right), lines
 
 
 def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
@@ -375,7 +377,8 @@ def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:
     if plan.kinds["point"] + plan.kinds["area"] == 0:
         layers.append(note_layer("No events with a map location match these filters.", frame))
     layers += furniture_layers(frame, ctx)
-    layers += header_layers(map_title(options, ctx), lines, frame.top)
+    layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),
+                            lines, frame.top)
     return style_precision_legend(vega_spec(spec(frame, layers)))
 
 

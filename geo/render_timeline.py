@@ -25,12 +25,14 @@ from geo.render import (
     vega_to_image,
     vega_to_pdf,
     vega_to_svg,
+    wrap_title,
 )
 from geo.timeline import MEASURES, STACKS, build_chart, choose_bin
 
 TIMELINE_TITLE = "Strike and impact events over time"
-STACK_PHRASE = {"origin": "origin", "class": "weapon class", "model": "weapon model",
-                "origin-class": "origin and class"}
+STACK_PHRASE = {"origin": "origin", "supplier": "supplier", "family": "class family",
+                "class": "weapon class", "model": "weapon model",
+                "origin-family": "origin and class family", "origin-class": "origin and class"}
 
 
 def timeline_bin(options: ImageOptions, first: date | None, last: date | None) -> str:
@@ -64,7 +66,7 @@ def timeline_spec(counts: pd.DataFrame, ctx: Context, options: ImageOptions, bin
     chart = build_chart(counts, options.measure, bin_, brush=False, stack=options.stack)
     chart = chart.properties(
         width=width, height=height,
-        title=title_params(timeline_title(options, ctx, bin_), lines),
+        title=title_params(wrap_title(timeline_title(options, ctx, bin_), width - 20), lines),
         autosize={"type": "fit", "contains": "padding"},
         padding={"left": 10, "top": 10, "right": 14, "bottom": 8},
         background="white",

@@ -16,19 +16,24 @@ import pandas as pd
 
 from geo.filters import Filters
 from geo.origins import origin_colour, origin_label, sort_groups
+from geo.taxonomy import family_of
 
 MEASURES = {
     "events": "Events",
     "launched": "Weapons launched (attack reports)",
     "destroyed_share": "Share destroyed (attack reports)",
 }
-# What the bars are stacked by (URL ``stack=``). "origin-class": the design origin and the
-# weapon class together, e.g. "Iran (IRN) · loitering munition" vs "Russia (RUS) · cruise
-# missile": the seed question "Iranian drones vs Russian cruise missiles" in one chart.
+# What the bars are stacked by (URL ``stack=``). "origin-family"/"origin-class": the design
+# origin and the weapon family or class together, e.g. "Iran (IRN) · drones" vs "Russia (RUS)
+# · cruise missile": the seed question "Iranian drones vs Russian cruise missiles" in one
+# chart. Stacks read the event's own (stated) fields; candidates are not spread over stacks.
 STACKS = {
     "origin": "Weapon origin",
+    "supplier": "Weapon supplier",
+    "family": "Weapon class family",
     "class": "Weapon class",
     "model": "Weapon model",
+    "origin-family": "Origin · class family",
     "origin-class": "Origin · weapon class",
 }
 BINS = ("day", "week", "month")
@@ -39,8 +44,13 @@ OTHER = "Other"
 CATEGORY_COLOURS = ("#0072B2", "#D55E00", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
                     "#882255", "#999933")
 OTHER_COLOUR, NONE_COLOUR = "#BBBBBB", "#8C8C8C"
-NONE_LABEL = {"class": "Class not stated", "model": "Model not stated"}
-_COLUMNS = {"class": "weapon_class", "model": "weapon_model"}
+NONE_LABEL = {"class": "Class not stated", "model": "Model not stated",
+              "family": "Class not stated", "supplier": "Supplier not stated"}
+_COLUMNS = {"class": "weapon_class", "model": "weapon_model", "family": "weapon_class",
+            "supplier": "weapon_supplier", "origin-family": "origin_group, weapon_class",
+            "origin-class": "origin_group, weapon_class"}
+FAMILY_LABELS = {"drones": "drones", "missiles": "missiles", "bombs": "bombs",
+                 "artillery": "artillery", "other": "other weapons"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ def stack_counts(store, filters: Filters, bin_: str, stack: str = "origin") -> p
     if stack == "origin":
         return store.timeline(filters, bin_).rename(columns={"origin_group": "key"})
     where, params = store.where(filters)
-    keys = ("origin_group, weapon_class" if stack == "origin-class" else _COLUMNS[stack])
+    keys = _COLUMNS[stack]
     frame = store._query(
         f"SELECT {store._period(bin_)} AS period, {keys}, count(*) AS events, "
         "CAST(sum(launched) AS DOUBLE PRECISION) AS launched, "
@@ -135,22 +145,39 @@ def stack_counts(store, filters: Filters, bin_: str, stack: str = "origin") -> p
         "AS launched_known, "
         "CAST(sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END) AS DOUBLE PRECISION) "
         f"AS reports FROM events WHERE {where} GROUP BY {keys}, 1 ORDER BY 1", params)
-    if stack == "origin-class":
-        frame["key"] = frame["origin_group"].astype(str) + "|" + frame["weapon_class"].fillna(
-            "").astype(str)
+    cls = frame["weapon_class"].fillna("").astype(str) if "weapon_class" in frame else None
+    if stack in ("family", "origin-family"):
+        cls = cls.map(families_of)
+    if stack.startswith("origin-"):
+        frame["key"] = frame["origin_group"].astype(str) + "|" + cls
+    elif cls is not None:
+        frame["key"] = cls
     else:
         frame["key"] = frame[_COLUMNS[stack]].fillna("").astype(str)
     return (frame.groupby(["period", "key"], as_index=False, sort=True)[list(_SUMS)]
             .sum(min_count=1).assign(events=lambda f: f["events"].fillna(0).astype(int)))
 
 
+def families_of(classes: str) -> str:
+    """``"cruise missile;attack drone"`` → ``"drones;missiles"`` (the families, sorted)."""
+    found = {family_of(c) for c in classes.split(";") if c}
+    return ";".join(sorted(f for f in found if f))
+
+
 def stack_label(stack: str, key: str) -> str:
     """The legend text of one stack key."""
     if stack == "origin":
         return origin_label(key)
-    if stack == "origin-class":
-        group, _, cls = key.partition("|")
-        return f"{origin_label(group)} · {cls.replace(';', ' / ') or 'class not stated'}"
+    if stack == "supplier":
+        return origin_label(key).replace("Origin unknown", NONE_LABEL["supplier"]) if key \
+            else NONE_LABEL["supplier"]
+    if stack.startswith("origin-"):
+        group, _, what = key.partition("|")
+        what = " / ".join(FAMILY_LABELS.get(w, w) for w in what.split(";") if w)
+        return f"{origin_label(group)} · {what or 'class not stated'}"
+    if stack == "family":
+        return (" / ".join(FAMILY_LABELS.get(w, w) for w in key.split(";")).capitalize()
+                if key else NONE_LABEL[stack])
     return key.replace(";", " / ") if key else NONE_LABEL[stack]
 
 
