@@ -50,6 +50,7 @@ from geo.render_map import (
     map_title,
     mask_layers,
     plan_groups,
+    point_legend_layers,
     point_rows,
     points_layer,
     spec,
@@ -149,9 +150,8 @@ def overlay_template(final, frame, area_top: int, groups: list[str]) -> dict:
         circles, halo, label = cells_layers([], groups, legend=False)
         layers += [_named(circles, "cells"), _named(halo, "labels"), _named(label, "labels")]
     elif groups:
-        faded = points_layer([], groups, legend=False, opacity=EARLIER_OPACITY)
-        layers.append(_named(faded, "earlier"))
-        layers.append(_named(points_layer([], groups, legend=False), "newest"))
+        layers.append(_named(points_layer([], opacity=EARLIER_OPACITY), "earlier"))
+        layers.append(_named(points_layer([]), "newest"))
     layers += stamp_layers()
     vl = spec(frame, layers, transparent=True, legends=False)
     vl["datasets"] = {"areas": [], "cells": [], "labels": [], "earlier": [], "newest": [],
@@ -213,12 +213,14 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     cell_top = max((r["n"] for r in cell_rows(final.grid)), default=0) if grid else 0
     # Grid: any origin present may be the most common one in some earlier frame.
     groups = sort_groups(final.grid["origin_group"].astype(str)) if grid else plan_groups(final)
+    certainties = sorted({r["certainty"] for p in plans for r in point_rows(p.points)})
 
     base_layers = basemap_layers(frame)
     if area_top:
         base_layers.append(area_layer(final.areas.iloc[0:0], area_top))
     if groups:
-        base_layers += (cells_layers([], groups)[:1] if grid else [points_layer([], groups)])
+        base_layers += (cells_layers([], groups)[:1] if grid else
+                        point_legend_layers(groups, certainties))
     base_layers += mask_layers(frame)
     base_layers += furniture_layers(frame, ctx)
     base_layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),

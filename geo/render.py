@@ -231,7 +231,7 @@ def legend_width(labels: list[str], titles: list[str]) -> int:
     # Measured on Liberation Sans: bold 12 px titles ≈ 0.55 em per glyph, 11 px labels
     # ≈ 0.47 em; a label also has its symbol in front.
     widest = max([len(t) * 12 * 0.55 + 4 for t in titles] +
-                 [len(t) * 11 * 0.47 + 26 for t in labels] + [110])
+                 [len(t) * 11 * 0.5 + 24 for t in labels] + [110])
     return int(widest) + 14 + MARGIN  # legend offset and the image's right margin
 
 

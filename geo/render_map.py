@@ -16,6 +16,7 @@ projection computed in Python. That gives an image of exactly the requested size
 
 from __future__ import annotations
 
+import json
 import math
 from functools import lru_cache
 
@@ -28,8 +29,18 @@ from geo.cartography import (
     title_from_filters,
 )
 from geo.citation import Context
-from geo.maps import PRECISION_STYLE, MapPlan, aggregate_cells
-from geo.origins import origin_colour, origin_label, sort_groups
+from geo.maps import MapPlan, aggregate_cells
+from geo.origins import (
+    CERTAINTIES,
+    CERTAINTY_STYLES,
+    certainty_of,
+    codes_of,
+    drawn_group,
+    origin_colour,
+    origin_label,
+    sort_groups,
+    symbol_style,
+)
 from geo.render import (
     INK,
     MARGIN,
@@ -54,7 +65,7 @@ VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, 
 WATER = "#e4ecf1"
 NEIGHBOUR_FILL, NEIGHBOUR_LINE = "#f4f4f4", "#b5b5b5"
 OBLAST_FILL, OBLAST_LINE = "#e9e9e4", "#777777"
-AREA_FILL, AREA_LINE = "#e6550d", "#a63603"
+AREA_LINE = "#555555"
 
 PRECISIONS = ("exact", "settlement", "district")
 PRECISION_LABEL = {
@@ -67,14 +78,16 @@ PRECISION_LEGEND = "Location precision"
 ORIGIN_LEGEND = "Weapon origin"
 AREA_LEGEND = "Oblast-level events"
 CELL_LEGEND = "Most common origin"
-
-
-def _blend(colour: str, alpha: float, under: str = OBLAST_FILL) -> str:
-    """``colour`` at ``alpha`` over ``under``, as the app's translucent fills look."""
-    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(under[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(alpha * x + (1 - alpha) * y):02x}" for x, y in zip(a, b,
-                                                                                    strict=True))
+CERTAINTY_LEGEND = "How the origin is known"
+CERTAINTY_TEXT = {
+    "stated": "stated (solid)",
+    "ambiguous": "ambiguous, e.g. RUS or PRK (fill + ring)",
+    "likely": "inferred, likely (hollow, dashed)",
+    "possible": "inferred, possible (hollow, dotted)",
+    "unknown": "unknown (grey)",
+}
+# Symbol radius by location precision (px), as the app's circles.
+POINT_RADIUS = {"exact": 5, "settlement": 8, "district": 13}
 
 
 # ---- layers -------------------------------------------------------------------------------
@@ -100,25 +113,51 @@ def _oblast_geometries() -> tuple[tuple[str, dict], ...]:
 
 
 def area_features(areas: pd.DataFrame) -> list[dict]:
-    """Oblast shapes with their count of oblast-level events (oblasts we have shapes for)."""
-    counts = {} if areas.empty else {str(k): int(v) for k, v in
-                                     zip(areas["iso"], areas["n"], strict=True)}
-    return [{"type": "Feature", "geometry": geometry, "properties": {"n": counts[iso]}}
-            for iso, geometry in _oblast_geometries() if iso in counts]
+    """Oblast shapes with their count of oblast-level events and the colour of the most
+    common origin among them (``origin_group`` column, added by the export's planner)."""
+    if areas.empty:
+        return []
+    groups = areas["origin_group"] if "origin_group" in areas else ["unknown"] * len(areas)
+    by_iso = {str(k): (int(n), str(g)) for k, n, g in
+              zip(areas["iso"], areas["n"], groups, strict=True)}
+    return [{"type": "Feature", "geometry": geometry,
+             "properties": {"n": by_iso[iso][0], "fill": origin_colour(by_iso[iso][1])}}
+            for iso, geometry in _oblast_geometries() if iso in by_iso]
+
+
+def area_groups(areas: pd.DataFrame) -> list[str]:
+    if areas.empty or "origin_group" not in areas:
+        return ["unknown"] if not areas.empty else []
+    return sort_groups(areas["origin_group"].astype(str))
+
+
+def even_ticks(top: int, count: int = 4) -> list[int]:
+    """Evenly spaced whole legend values up to ``top``: 6 → [2, 4, 6]; 130 → [50, 100]."""
+    raw = max(1, top / count)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    step = max(1, int(step))
+    return list(range(step, top + 1, step)) or [top]
 
 
 def area_layer(areas: pd.DataFrame, top: int) -> dict:
-    """Oblasts shaded by their oblast-level event count (the app's sqrt opacity ramp)."""
+    """Oblasts filled with the colour of their most common origin, more opaque with more
+    oblast-level events (linear, so the legend's steps are even)."""
     return {
         "data": {"values": area_features(areas)},
-        "mark": {"type": "geoshape", "stroke": AREA_LINE, "strokeWidth": 1,
+        "mark": {"type": "geoshape", "stroke": AREA_LINE, "strokeWidth": 0.8,
                  "strokeDash": [3, 3]},
-        "encoding": {"color": {
-            "field": "properties.n", "type": "quantitative", "title": AREA_LEGEND,
-            "scale": {"type": "sqrt", "domain": [0, max(top, 1)], "zero": True,
-                      "range": [_blend(AREA_FILL, 0.08), _blend(AREA_FILL, 0.48)]},
-            "legend": {"gradientLength": 110, "tickCount": 4, "format": ",d"},
-        }},
+        "encoding": {
+            "fill": _raw("properties.fill"),
+            # Vega legends have no fill-opacity channel: opacity (the dashed edge fades
+            # with the fill, which also reads as "fewer events").
+            "opacity": {
+                "field": "properties.n", "type": "quantitative", "title": AREA_LEGEND,
+                "scale": {"domain": [0, max(top, 1)], "range": [0.1, 0.6], "zero": True},
+                "legend": {"values": even_ticks(max(top, 1)), "format": ",d",
+                           "symbolType": "square", "symbolFillColor": "#555555",
+                           "symbolStrokeWidth": 0, "symbolSize": 160}},
+        },
     }
 
 
@@ -171,55 +210,111 @@ def cells_layers(rows: list[dict], groups: list[str], *, legend: bool = True,
     return [circles, halo, label]
 
 
+def _certainty(row) -> tuple[str, str]:
+    """(drawn group, certainty) of one event, as the app decides them (geo.origins)."""
+    group = str(row.origin_group)
+    basis = getattr(row, "origin_basis", "") or ""
+    candidates = getattr(row, "origin_candidates", "") or ""
+    return drawn_group(group, candidates), certainty_of(group, basis, candidates)
+
+
 def point_rows(points: pd.DataFrame) -> list[dict]:
-    """Only what a symbol needs (no free text reaches the image)."""
+    """Only what a symbol needs (no free text reaches the image): position, size by
+    precision, colours and ring by how the origin is known (stated, ambiguous, likely…)."""
     if points.empty:
         return []
     rank = {p: i for i, p in enumerate(reversed(PRECISIONS))}  # big circles underneath
     frame = points.assign(rank_=points["geo_precision"].map(rank).fillna(0))
     frame = frame.sort_values(["rank_", "event_date", "event_id"], kind="stable")
-    return [{"lon": round(float(r.longitude), 5), "lat": round(float(r.latitude), 5),
-             "origin": origin_label(str(r.origin_group)),
-             "precision": PRECISION_LABEL.get(str(r.geo_precision), PRECISION_LABEL["exact"]),
-             "rank": int(r.rank_)}
-            for r in frame.itertuples(index=False)]
+    rows = []
+    for r in frame.itertuples(index=False):
+        group, certainty = _certainty(r)
+        style = symbol_style(group, certainty)
+        precision = str(r.geo_precision) if str(r.geo_precision) in PRECISIONS else "exact"
+        rows.append({
+            "lon": round(float(r.longitude), 5), "lat": round(float(r.latitude), 5),
+            "group": group, "certainty": certainty, "fill": style["fill"],
+            "ring": style["ring"], "fo": style["fill_opacity"], "w": style["weight"],
+            "dash": [float(x) for x in style["dash"].split()] if style["dash"] else [1, 0],
+            "size": round(math.pi * POINT_RADIUS[precision] ** 2, 1), "rank": int(r.rank_)})
+    return rows
 
 
 def _channel(field: str, domain: list, values: list, title: str, legend: bool) -> dict:
+    # "ordinal": an explicit value per key (Vega-Lite's default for size or width of a
+    # nominal field is a "point" scale, which gives NaN for a single key).
     out = {"field": field, "type": "nominal", "title": title,
-           "scale": {"domain": domain, "range": values}}
+           "scale": {"type": "ordinal", "domain": domain, "range": values}}
     if not legend:
         out["legend"] = None
     return out
 
 
-def points_layer(rows: list[dict], groups: list[str], *, legend: bool = True,
-                 opacity: float = 1.0) -> dict:
-    """Circles like the app's: colour = origin; size, fill and dash = precision."""
-    domain = [origin_label(g) for g in groups]
-    colours = [origin_colour(g) for g in groups]
-    labels = [PRECISION_LABEL[p] for p in PRECISIONS]
-    styles = [PRECISION_STYLE[p] for p in PRECISIONS]  # (radius, fill opacity, weight, dash)
-    encoding = {
-        "longitude": {"field": "lon", "type": "quantitative"},
-        "latitude": {"field": "lat", "type": "quantitative"},
-        "fill": _channel("origin", domain, colours, ORIGIN_LEGEND, legend),
-        "stroke": _channel("origin", domain, colours, ORIGIN_LEGEND, legend),
-        "size": _channel("precision", labels, [round(math.pi * s[0] ** 2, 1) for s in styles],
-                         PRECISION_LEGEND, legend),
-        "fillOpacity": _channel("precision", labels, [s[1] for s in styles],
-                                PRECISION_LEGEND, legend),
-        "strokeWidth": _channel("precision", labels, [s[2] for s in styles],
-                                PRECISION_LEGEND, legend),
-        "strokeDash": _channel("precision", labels,
-                               [[float(x) for x in s[3].split()] if s[3] else [1, 0]
-                                for s in styles], PRECISION_LEGEND, legend),
-        "order": {"field": "rank", "type": "quantitative"},
-    }
+def _raw(field: str, kind: str = "nominal") -> dict:
+    return {"field": field, "type": kind, "scale": None, "legend": None}
+
+
+def points_layer(rows: list[dict], *, opacity: float = 1.0) -> dict:
+    """Circles like the app's: size = location precision; fill, ring, dash and weight = the
+    origin and how it is known (geo.origins.symbol_style): an ambiguous RUS;PRK is two
+    colours, an inferred origin hollow, never a stated-looking dot."""
     return {"data": {"values": rows},
-            "mark": {"type": "point", "shape": "circle", "filled": True,
-                     "opacity": opacity},
-            "encoding": encoding}
+            "mark": {"type": "point", "shape": "circle", "filled": True, "opacity": opacity},
+            "encoding": {
+                "longitude": {"field": "lon", "type": "quantitative"},
+                "latitude": {"field": "lat", "type": "quantitative"},
+                "fill": _raw("fill"), "stroke": _raw("ring"),
+                "fillOpacity": _raw("fo", "quantitative"),
+                "strokeWidth": _raw("w", "quantitative"), "strokeDash": _raw("dash"),
+                "size": _raw("size", "quantitative"),
+                "order": {"field": "rank", "type": "quantitative"}}}
+
+
+def point_groups(rows: list[dict]) -> list[str]:
+    """The origins whose colours the symbols use (both of an ambiguous pair)."""
+    codes = {c for r in rows for c in codes_of(r["group"])}
+    if any(not codes_of(r["group"]) for r in rows):
+        codes.add("unknown")
+    return sort_groups(codes)
+
+
+def point_legend_layers(groups: list[str], certainties: list[str]) -> list[dict]:
+    """Empty layers that only carry the three legends: origin colours, precision sizes and
+    certainty styles (the drawn symbols use raw values, which make no legend)."""
+    empty = {"values": []}
+    # Opaque keys: a point mark's default opacity (0.7) would tint the swatches.
+    mark = {"type": "point", "shape": "circle", "filled": True, "opacity": 1}
+    where = {"longitude": {"field": "lon", "type": "quantitative"},
+             "latitude": {"field": "lat", "type": "quantitative"}}
+    labels = [PRECISION_LABEL[p] for p in PRECISIONS]
+    known = [c for c in CERTAINTIES if c in certainties]
+    styles = [CERTAINTY_STYLES[c] for c in known]
+    layers = [
+        {"data": empty, "mark": mark,
+         "encoding": {**where, "fill": _channel("origin", [origin_label(g) for g in groups],
+                                                [origin_colour(g) for g in groups],
+                                                ORIGIN_LEGEND, True)}},
+        {"data": empty, "mark": mark,
+         "encoding": {**where, "size": _channel(
+             "precision", labels, [round(math.pi * POINT_RADIUS[p] ** 2, 1)
+                                   for p in PRECISIONS], PRECISION_LEGEND, True)}},
+    ]
+    if known:
+        text = [CERTAINTY_TEXT[c] for c in known]
+        layers.append(
+            {"data": empty, "mark": mark,
+             "encoding": {**where,
+                          # A size scale, though constant: Vega lays the keys out by it.
+                          "size": _channel("certainty", text, [110] * len(text),
+                                           CERTAINTY_LEGEND, True),
+                          "strokeWidth": _channel("certainty", text,
+                                                  [s["weight"] for s in styles],
+                                                  CERTAINTY_LEGEND, True),
+                          "strokeDash": _channel("certainty", text,
+                                                 [[float(x) for x in s["dash"].split()]
+                                                  if s["dash"] else [1, 0] for s in styles],
+                                                 CERTAINTY_LEGEND, True)}})
+    return layers
 
 
 def mask_layers(frame: Frame) -> list[dict]:
@@ -245,7 +340,7 @@ def note_layer(text: str, frame: Frame) -> dict:
 
 def legend_config(frame: Frame) -> dict:
     return {"orient": "right", "offset": 14, "labelFontSize": 11, "titleFontSize": 12,
-            "labelLimit": frame.right - 60, "titleLimit": frame.right - 24, "rowPadding": 3,
+            "labelLimit": frame.right - 46, "titleLimit": frame.right - 24, "rowPadding": 3,
             "symbolType": "circle", "titleColor": INK, "labelColor": INK, "zindex": 1}
 
 
@@ -260,7 +355,10 @@ def spec(frame: Frame, layers: list[dict], *, transparent: bool = False,
         "background": None if transparent else "white",
         "projection": frame.projection(),
         "layer": layers,
-        "resolve": {"scale": {"color": "independent"}},
+        # Raw-valued channels (scale null) and legend-only layers must not share scales.
+        "resolve": {"scale": {c: "independent" for c in (
+            "color", "fill", "stroke", "size", "opacity", "fillOpacity", "strokeWidth",
+            "strokeDash")}},
         "config": {"view": {"stroke": None}, "legend": legend_config(frame)
                    if legends else {"disable": True}},
     }
@@ -268,25 +366,29 @@ def spec(frame: Frame, layers: list[dict], *, transparent: bool = False,
 
 
 def style_precision_legend(vega: dict) -> dict:
-    """Give the precision legend the symbols' look (Vega-Lite can't: no fillOpacity legend).
-
-    Grey circles whose size, fill opacity, stroke width and dash follow the precision, so the
-    key reads like the map: solid dot, pale ring, large dashed circle.
-    """
-    scales = {s.get("name"): s for s in vega.get("scales", [])}
-    fill_scale = next((name for name, s in scales.items()
-                       if s.get("domain") == [PRECISION_LABEL[p] for p in PRECISIONS]
-                       and s.get("range") == [PRECISION_STYLE[p][1] for p in PRECISIONS]), None)
+    """Give the precision and certainty legends the symbols' look (Vega-Lite makes no
+    fill-opacity legend): grey circles sized by precision; certainty keys with the fill
+    opacity, ring and dash of their style, so the key reads like the map."""
+    opacity = {CERTAINTY_TEXT[c]: s["fill_opacity"] for c, s in CERTAINTY_STYLES.items()}
+    order = [ORIGIN_LEGEND, CELL_LEGEND, CERTAINTY_LEGEND, PRECISION_LEGEND, AREA_LEGEND]
+    vega["legends"] = sorted(vega.get("legends", []), key=lambda leg: order.index(
+        leg.get("title")) if leg.get("title") in order else len(order))
     for legend in vega.get("legends", []):
-        if legend.get("title") != PRECISION_LEGEND:
+        title = legend.get("title")
+        if title not in (PRECISION_LEGEND, CERTAINTY_LEGEND):
             continue
-        update = legend.setdefault("encode", {}).setdefault("symbols", {}).setdefault("update",
-                                                                                       {})
-        update["fill"] = {"value": "#555555"}
-        update["stroke"] = {"value": "#333333"}
+        symbols = legend.setdefault("encode", {}).setdefault("symbols", {})
+        update = symbols.setdefault("update", {})
+        update["fill"] = {"value": "#777777"}
+        update["stroke"] = {"value": "#1A1A1A"}
         update["opacity"] = {"value": 1}
-        if fill_scale:
-            update["fillOpacity"] = {"scale": fill_scale, "field": "value"}
+        if title == CERTAINTY_LEGEND:
+            # One literal per key (labels are fixed text from geo.origins, not data).
+            update["fillOpacity"] = [{"test": f"datum.label === {json.dumps(label)}",
+                                      "value": value} for label, value in opacity.items()
+                                     ] + [{"value": 0.9}]
+        else:
+            update["fillOpacity"] = {"value": 0.6}
     return vega
 
 
@@ -309,7 +411,9 @@ def origin_breakdown(plan: MapPlan) -> tuple[str, ...]:
 
 
 def plan_groups(plan: MapPlan) -> list[str]:
-    return sort_groups(plan.points["origin_group"].astype(str)) if not plan.points.empty else []
+    """Origins the point symbols and the oblast shading use (legend order)."""
+    groups = point_groups(point_rows(plan.points)) if not plan.points.empty else []
+    return sort_groups([*groups, *area_groups(plan.areas)])
 
 
 def dynamic_layers(plan: MapPlan) -> list[dict]:
@@ -321,7 +425,9 @@ def dynamic_layers(plan: MapPlan) -> list[dict]:
         if not plan.grid.empty:
             layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
     elif not plan.points.empty:
-        layers.append(points_layer(point_rows(plan.points), plan_groups(plan)))
+        rows = point_rows(plan.points)
+        layers.append(points_layer(rows))
+        layers += point_legend_layers(plan_groups(plan), sorted({r["certainty"] for r in rows}))
     return layers
 
 
@@ -345,6 +451,8 @@ def legend_labels(plan: MapPlan) -> tuple[list[str], list[str]]:
     if plan.mode == "points" and not plan.points.empty:
         labels += list(PRECISION_LABEL.values())
         titles.append(PRECISION_LEGEND)
+        labels += [CERTAINTY_TEXT[c] for c in {r["certainty"] for r in point_rows(plan.points)}]
+        titles.append(CERTAINTY_LEGEND)
     if not plan.areas.empty:
         titles.append(AREA_LEGEND)
     return labels, titles
