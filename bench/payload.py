@@ -21,7 +21,8 @@ import folium
 # The same arguments as pages/1_Map.py.
 ST_FOLIUM_ARGS = {
     "key": "map", "height": 620, "use_container_width": True,
-    "returned_objects": ["last_object_clicked", "zoom", "bounds", "center"],
+    "returned_objects": ["last_object_clicked", "last_object_clicked_popup", "zoom", "bounds",
+                         "center"],
 }
 
 

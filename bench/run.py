@@ -261,7 +261,18 @@ def work_naive(n: int) -> dict:
     import folium
 
     from bench.synth import synth_events
-    from geo.maps import _popup_html
+    from geo.escape import for_map
+    from geo.maps import source_links_html
+
+    def popup_html(row: dict) -> str:  # the naive way: one escaped HTML popup per marker
+        return "<br>".join(p for p in (
+            f"<b>{for_map(str(row.get('event_date'))[:10])}</b> · "
+            f"{for_map(row.get('event_type'))}",
+            f"{for_map(row.get('weapon_model') or 'weapon not stated')} — "
+            f"{for_map(row.get('origin_group'))}",
+            for_map(row.get("location") or ""),
+            source_links_html(str(row.get("sources") or "")),
+            f"<small>{for_map(row.get('event_id'))}</small>") if p)
 
     frame = synth_events(3 * n)
     points = frame[frame["latitude"].notna()].head(n).copy()
@@ -273,7 +284,7 @@ def work_naive(n: int) -> dict:
         fmap = folium.Map(location=[48.6, 31.3], zoom_start=6, tiles=None)
         for row in points.to_dict("records"):
             folium.CircleMarker([row["latitude"], row["longitude"]], radius=5,
-                                popup=folium.Popup(_popup_html(row), max_width=320),
+                                popup=folium.Popup(popup_html(row), max_width=320),
                                 fill=True).add_to(fmap)
     with render():
         html = fmap.get_root().render()

@@ -8,6 +8,7 @@ ignores it: no third-party code is committed) and Streamlit serves them at
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -32,8 +33,16 @@ def _sources() -> dict[str, Path]:
     }
 
 
+# Our own map script and style (committed, served from static/ as they are).
+OWN_FILES = {"salvo-map.js": STATIC_DIR / "salvo-map.js",
+             "salvo-map.css": STATIC_DIR / "salvo-map.css"}
+
+
 def vendor_file(name: str) -> Path:
-    """Path of a vendored file inside its package (for inlining into exported HTML)."""
+    """Path of a vendored file inside its package, or of our own map script/style (for
+    inlining into exported HTML)."""
+    if name in OWN_FILES:
+        return OWN_FILES[name]
     return _sources()[name]
 
 
@@ -53,5 +62,13 @@ def ensure_static(target: Path = VENDOR_DIR) -> Path:
     return target
 
 
-JS_LINKS = [("leaflet", f"{URL_PREFIX}/leaflet.js"), ("jquery", f"{URL_PREFIX}/jquery.min.js")]
-CSS_LINKS = [("leaflet_css", f"{URL_PREFIX}/leaflet.css")]
+def _stamped(name: str) -> str:
+    """``/app/static/<name>?v=<content hash>``: a changed file is never taken from a cache."""
+    digest = hashlib.sha1(OWN_FILES[name].read_bytes(), usedforsecurity=False).hexdigest()
+    return f"/app/static/{name}?v={digest[:10]}"
+
+
+JS_LINKS = [("leaflet", f"{URL_PREFIX}/leaflet.js"), ("jquery", f"{URL_PREFIX}/jquery.min.js"),
+            ("salvo_map", _stamped("salvo-map.js"))]
+CSS_LINKS = [("leaflet_css", f"{URL_PREFIX}/leaflet.css"),
+             ("salvo_map_css", _stamped("salvo-map.css"))]

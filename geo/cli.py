@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from geo.filters import Filters, View, parse_query
+from geo.filters import (
+    CERTAINTIES,
+    CERTAINTY_HELP,
+    DEFAULT_CERTAINTY,
+    Filters,
+    View,
+    parse_query,
+)
 
 EXIT_INPUT = 2
 EXIT_STORE = 1
@@ -24,17 +31,25 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (same meaning as the dashboard URL parameters)")
     group.add_argument("--from", dest="from_", metavar="YYYY-MM-DD")
     group.add_argument("--to", metavar="YYYY-MM-DD")
-    for flag, help_ in (("origin", "weapon origin, ISO alpha-3 (PRK, IRN, RUS) or 'unknown'"),
-                        ("class", "weapon class"), ("model", "weapon model"),
+    for flag, help_ in (("origin", "weapon origin (design country), ISO alpha-3 (PRK, IRN, "
+                                   "RUS) or 'unknown'"),
+                        ("supplier", "weapon supplier, ISO alpha-3 or 'unknown'"),
+                        ("class", "weapon class or class family (drones, missiles, bombs, "
+                                  "artillery, other)"),
+                        ("model", "weapon model"),
                         ("type", "event type"), ("oblast", "ISO 3166-2 code, e.g. UA-23")):
         group.add_argument(f"--{flag}", action="append", default=[], help=f"{help_}; repeatable")
     group.add_argument("--q", default="", help="text search")
+    group.add_argument("--certainty", choices=CERTAINTIES, default=DEFAULT_CERTAINTY,
+                       help="how sure origin/supplier/class must be: "
+                       + "; ".join(f"{c}: {CERTAINTY_HELP[c]}" for c in CERTAINTIES))
 
 
 def filters_from_args(args: argparse.Namespace) -> tuple[Filters, list[str]]:
     params: dict[str, object] = {
-        "origin": args.origin, "class": getattr(args, "class"), "model": args.model,
-        "type": args.type, "oblast": args.oblast, "q": args.q,
+        "origin": args.origin, "supplier": args.supplier, "class": getattr(args, "class"),
+        "model": args.model, "type": args.type, "oblast": args.oblast, "q": args.q,
+        "certainty": args.certainty,
     }
     if args.from_:
         params["from"] = args.from_

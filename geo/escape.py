@@ -5,6 +5,8 @@
   ``{{ 7*7 }}`` in a description would be *code*; and its popups sit in JavaScript template
   literals, so `` ` ``, ``$`` and ``\\`` must be neutralised too (see docs/security.md §1).
 * :func:`for_html` — text placed into our own HTML (exports, legends) outside folium.
+* :func:`for_script_json` — data placed inside a ``<script>`` as JSON (map layers): the
+  escapes of Jinja's ``tojson``, so no ``</script>``, comment or HTML can close the script.
 * :func:`for_spreadsheet` — CSV/XLSX cells: formula prefixes neutralised (OWASP CSV injection).
 * :func:`safe_links` — only absolute http(s) URLs ever become links.
 """
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 from geo.schema import is_web_url
 
@@ -40,6 +43,18 @@ def for_map(text: object) -> str:
     '&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;'
     """
     return for_html(text).translate(_MAP_EXTRA)
+
+
+def for_script_json(value: object) -> str:
+    r"""Compact JSON safe inside a ``<script>`` element (the escapes of Jinja's ``tojson``).
+
+    >>> for_script_json({"a": "</script><b>&'"})
+    '{"a":"\\u003c/script\\u003e\\u003cb\\u003e\\u0026\\u0027"}'
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("'", "\\u0027").replace("\u2028", "\\u2028")
+            .replace("\u2029", "\\u2029"))
 
 
 def for_spreadsheet(value: object) -> object:

@@ -1,4 +1,4 @@
-"""Map: events by origin and precision over an offline oblast basemap."""
+"""Map: events by origin, certainty and precision over an offline oblast basemap."""
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from ui.detail import show_events
 from ui.exportview import share_and_export
 from ui.legend import show_legend
-from ui.mapview import map_state, remember_map
+from ui.mapview import MAP_KEY, RETURNED, map_state, remember_map
 from ui.page import events_metric, page
 
 p = page("Map")
@@ -17,14 +17,13 @@ events_metric(p, plan.total)
 left, right = st.columns([4, 1])
 with left:
     returned = st_folium(
-        base, key="map", height=620, use_container_width=True, center=center, zoom=zoom,
-        feature_group_to_add=layers,
-        returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
+        base, key=MAP_KEY, height=620, use_container_width=True, center=center, zoom=zoom,
+        feature_group_to_add=layers, returned_objects=RETURNED,
     )
     for note in plan.notes:
         st.caption(note)
 with right:
-    show_legend(plan)
+    show_legend(plan, p.filters)
 
 clicked = remember_map(returned, plan)
 if clicked:

@@ -435,3 +435,67 @@ def e2e_counts(server):
     counts = Counts(server.store_path)
     yield counts
     counts.close()
+
+
+# ---- the Salvo map layers (static/salvo-map.js) --------------------------------------------
+
+def map_view(page) -> dict:
+    """Centre, zoom and pixel size of the Leaflet map."""
+    return map_js_frame(page).evaluate(
+        """() => { const m = window.map_div, c = m.getCenter(), s = m.getSize();
+                   return {lat: c.lat, lng: c.lng, zoom: m.getZoom(), width: s.x,
+                           height: s.y}; }""")
+
+
+def oblasts_outside_view(page) -> dict:
+    """{ISO code: why} for every basemap oblast not wholly inside the visible map."""
+    return map_js_frame(page).evaluate(
+        """() => { const m = window.map_div, view = m.getBounds(), out = {}; let n = 0;
+                   m.eachLayer(l => {
+                     const p = l.feature && l.feature.properties;
+                     if (!p || !p.iso || !l.getBounds) return;
+                     n++;
+                     if (!view.contains(l.getBounds())) out[p.iso] = l.getBounds().toBBoxString();
+                   });
+                   out.__count = n; return out; }""")
+
+
+def badge_at(page, lat: float, lng: float, tolerance: float = 1e-4):
+    """Screen position and text of the count badge drawn for the spot (lat, lng)."""
+    spot = map_js_frame(page).evaluate(
+        """([lat, lng, tol]) => {
+            let hit = null;
+            window.map_div.eachLayer(l => {
+              if (!(l instanceof L.Marker) || !l._icon) return;
+              const b = l._icon.querySelector('.salvo-badge'), p = l.getLatLng();
+              if (b && Math.abs(p.lat - lat) <= tol && Math.abs(p.lng - lng) <= tol) {
+                const r = b.getBoundingClientRect();
+                hit = {x: r.left + r.width / 2, y: r.top + r.height / 2, text: b.textContent};
+              }
+            });
+            return hit; }""", [lat, lng, tolerance])
+    assert spot is not None, f"no count badge at {lat}, {lng}"
+    return spot
+
+
+def click_in_map(page, spot: dict) -> None:
+    """Mouse click at a point given in the map iframe's coordinates."""
+    box = page.locator(MAP_IFRAME).bounding_box()
+    assert box is not None, "map iframe is not on screen"
+    page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+
+
+def spread_legs(page, lat: float, lng: float, radius_deg: float = 2.0) -> list[dict]:
+    """Screen positions of the circles a spread-out badge drew around (lat, lng)."""
+    return map_js_frame(page).evaluate(
+        """([lat, lng, rad]) => {
+            const out = [];
+            window.map_div.eachLayer(l => {
+              if (!(l instanceof L.CircleMarker)) return;
+              const p = l.getLatLng(), d = Math.hypot(p.lat - lat, p.lng - lng);
+              if (d > 1e-6 && d < rad) {
+                const r = l._path.getBoundingClientRect();
+                out.push({x: r.left + r.width / 2, y: r.top + r.height / 2});
+              }
+            });
+            return out; }""", [lat, lng, radius_deg])

@@ -22,19 +22,23 @@ from geo.filters import Filters
 from tests.browser import (
     PAGE_LOADS,
     TIMEOUT_MS,
-    click_circle,
+    badge_at,
+    click_in_map,
     count_circle_markers,
     drag,
     events_metric,
     goto,
     map_frame,
+    map_view,
     metric,
     new_page,
+    oblasts_outside_view,
     plot_area,
     query_of,
     record_timing,
     screenshot,
     settle_map,
+    spread_legs,
     wait_for_app,
     wait_for_map,
 )
@@ -43,6 +47,7 @@ pytestmark = pytest.mark.browser
 
 KHARKIV = (49.98177, 36.25475)  # two bundled KN-23 impacts share this settlement centre
 KHARKIV_DATES = ("2024-01-02", "2024-02-07")
+KYIV = (50.45466, 30.5238)  # three: two KN-23 and the Kh-101 that hit Okhmatdyt hospital
 OBLASTS = 27
 
 
@@ -85,12 +90,19 @@ def test_map_draws_offline_basemap_and_every_point(page, e2e_counts):
     kinds = e2e_counts.store.count_by_kind(Filters())
     shaded = len(e2e_counts.store.area_counts(Filters()))
     assert kinds["point"] >= 2 and shaded >= 1
-    expected_paths = OBLASTS + kinds["point"] + shaded
+    # One symbol per spot: events sharing a settlement centre are one symbol with a badge.
+    points = e2e_counts.store.points(Filters(), 10_000)
+    spots = len(set(zip(points["latitude"].round(5), points["longitude"].round(5),
+                        strict=True)))
+    assert spots < kinds["point"]  # the bundled data has shared spots (Kyiv, Kharkiv)
+    expected_paths = OBLASTS + spots + shaded
     settle_map(page, expected_paths)
 
     paths = frame.locator("path.leaflet-interactive").count()
     assert paths >= expected_paths, (paths, expected_paths)
-    assert count_circle_markers(page) == kinds["point"]  # one symbol per point event
+    assert count_circle_markers(page) == spots
+    badges = frame.locator(".salvo-badge")
+    assert sorted(badges.all_inner_texts()) == ["2", "3"]
     assert frame.locator("img.leaflet-tile").count() == 0
     assert metric(page) == e2e_counts.count(Filters())
     assert page.external_requests == []
@@ -99,33 +111,91 @@ def test_map_draws_offline_basemap_and_every_point(page, e2e_counts):
     screenshot(page, "map")
 
 
-def test_clicking_a_symbol_opens_popup_and_detail_panel(page):
+def test_badge_spreads_shared_events_and_a_click_selects_that_event(page):
+    """Issue 12: events at one spot are a count badge that spreads them out; clicking one
+    puts ITS id in the link and never recentres the map."""
     goto(page, "/Map")
     wait_for_map(page)
     wait_for_app(page)
+    before = map_view(page)
 
-    click_circle(page, *KHARKIV)
-    popup = map_frame(page).locator(".leaflet-popup-content")
-    expect(popup).to_be_visible()
-    text = popup.inner_text()
-    assert any(d in text for d in KHARKIV_DATES), text
-    assert "North Korea" in text and "KN-23" in text
-
-    # The click round-trips to Python: both events at this position are listed below the map.
-    heading = page.get_by_role("heading", name="2 events here")
-    expect(heading).to_be_visible(timeout=TIMEOUT_MS)
+    badge = badge_at(page, *KHARKIV)
+    assert badge["text"] == "2"
+    click_in_map(page, badge)
+    # The badge lists both events below the map, and spreads them out on it.
+    expect(page.get_by_role("heading", name="2 events here")).to_be_visible(timeout=TIMEOUT_MS)
     main = page.get_by_test_id("stMain")
     for day in KHARKIV_DATES:
         expect(main).to_contain_text(day)
+    wait_for_app(page)
+    legs = spread_legs(page, *KHARKIV)
+    assert len(legs) == 2, legs
+
+    click_in_map(page, legs[0])
+    popup = map_frame(page).locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    text = popup.inner_text()
+    assert "North Korea" in text and "KN-23" in text and "(stated)" in text, text
+    clicked_id = popup.locator("small").inner_text().strip()
+    assert re.fullmatch(r"salvo-curated-\d+", clicked_id), clicked_id
+    # That event — not the other one at the same spot — is in the address and the panel.
+    expect(page).to_have_url(re.compile(rf"[?&]event={re.escape(clicked_id)}(&|$)"),
+                             timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Selected event")).to_be_visible(
+        timeout=TIMEOUT_MS)
+    wait_for_app(page)
+    expect(main).to_contain_text(clicked_id)
     sources = main.get_by_test_id("stMarkdownContainer").filter(
         has_text=re.compile(r"^\s*Sources:"))
-    expect(sources.first).to_be_visible()
-    links = sources.first.locator('a[href^="https://"]')
-    assert links.count() >= 1
-    expect(links.first).to_be_visible()
-    expect(links.first).to_be_enabled()
-    # The selection is part of the address (issue 4: a copied link shows the same event).
-    expect(page).to_have_url(re.compile(r"[?&]event=salvo-curated-\d+"))
+    expect(sources.first.locator('a[href^="https://"]').first).to_be_visible()
+
+    # No recentring: the map is where it was, and the popup stays small.
+    after = map_view(page)
+    assert (after["lat"], after["lng"], after["zoom"]) == pytest.approx(
+        (before["lat"], before["lng"], before["zoom"]), abs=1e-6)
+    box = popup.bounding_box()
+    assert box["width"] * box["height"] < after["width"] * after["height"] / 6, box
+    expect(popup).to_be_visible()  # the rerun after the click did not redraw the layers
+    assert page.external_requests == []
+    assert page.page_errors == []
+
+
+@pytest.mark.parametrize("width,height", [(1440, 1000), (390, 844)])
+def test_map_fits_all_of_ukraine_at_any_width(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  base_url=server.url)
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        goto(page, "/Map")
+        wait_for_map(page)
+        wait_for_app(page)
+        view = map_view(page)
+        assert view["width"] < width
+        outside = oblasts_outside_view(page)
+        assert outside.pop("__count") == OBLASTS
+        assert outside == {}, (width, view, outside)  # Crimea, Zakarpattia, Luhansk included
+        # Labels drawn from bundled data (no tiles): the big cities at every width.
+        labels = map_frame(page).locator(".salvo-label-city")
+        assert "Kyiv" in labels.all_inner_texts()
+        if width >= 1000:
+            assert map_frame(page).locator(".salvo-label-oblast").count() >= 20
+        screenshot(page, f"map-{width}")
+    finally:
+        context.close()
+
+
+def test_legend_shows_each_origin_and_the_certainty_styles(page):
+    goto(page, "/Map?origin=PRK")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    for text in ("Weapon origin", "North Korea (PRK)", "How the origin is known",
+                 "stated by the source", "ambiguous: two origins", "likely: inferred",
+                 "possible: inferred", "Filter certainty", "Size = location precision",
+                 "GeoNames (CC BY 4.0)"):
+        expect(main).to_contain_text(text)
+    # The ambiguous RUS;PRK oblast-level report is drawn (shaded) and listed apart.
+    expect(main).to_contain_text("Russia / North Korea (RUS/PRK) — ambiguous")
     assert page.external_requests == []
 
 

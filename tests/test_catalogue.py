@@ -187,3 +187,70 @@ def test_alias_collision_is_refused(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ValueError, match="used by both"):
         load_catalogue(bad)
+
+
+def _small_catalogue(tmp_path, rows: str, header: str = "model,aliases,weapon_class,origin,"
+                     "origin_basis,supplier,notes") -> Catalogue:
+    path = tmp_path / "weapons.csv"
+    path.write_text(header + "\n" + rows, encoding="utf-8")
+    return load_catalogue(path)
+
+
+def test_supplier_is_dated_and_defaults_to_the_origin(tmp_path):
+    cat = _small_catalogue(tmp_path, (
+        "Shahed-136,Geran-2,loitering munition,IRN,catalogue,"
+        "IRN@..2022-12-31|RUS@2023-01-01..,\n"
+        "KN-23,,ballistic missile,PRK,catalogue,,\n"
+        "Iskander-M,,ballistic missile,RUS,catalogue,RUS,\n"
+        "Forpost,,reconnaissance drone,ISR,catalogue,RUS@2019-01-01..,\n"))
+    shahed = cat.resolve("Geran-2")
+    assert shahed.origin == "IRN"  # design origin, whoever supplied it
+    assert shahed.supplier_for("2022-10-17") == "IRN"
+    assert shahed.supplier_for("2024-01-02") == "RUS"
+    assert shahed.families == ("drones",)
+    assert cat.resolve("KN-23").supplier_for("2024-01-02") == "PRK"  # empty → origin
+    assert cat.resolve("Iskander-M/KN-23").supplier_for("2024-01-02") == "RUS;PRK"
+    assert cat.resolve("Shahed-136 and KN-23").supplier_for("2022-11-01") == "IRN;PRK"
+    assert cat.resolve("Forpost").supplier_for("2018-05-01") == ""  # no period covers it
+    assert cat.entries[0]["supplier"] == "IRN@..2022-12-31|RUS@2023-01-01.."
+
+
+def test_first_period_containing_the_date_wins(tmp_path):
+    cat = _small_catalogue(tmp_path, (
+        "X,,cruise missile,RUS,catalogue,PRK@2024-01-01..2024-01-31|RUS,\n"))
+    assert cat.resolve("X").supplier_for("2024-01-15") == "PRK"
+    assert cat.resolve("X").supplier_for("2024-02-01") == "RUS"
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("Iran", "alpha-3"), ("IRN@2022", "CODES@FROM..TO"), ("IRN@2022-13-01..", "ISO dates"),
+    ("IRN@2023-01-01..2022-01-01", "ends before"), ("@2022-01-01..", "alpha-3"),
+])
+def test_a_bad_supplier_cell_names_row_and_field(tmp_path, cell, reason):
+    with pytest.raises(ValueError, match=rf"row 2: field 'supplier': .*{reason}"):
+        _small_catalogue(tmp_path, f"X,,cruise missile,RUS,catalogue,{cell},\n")
+
+
+def test_catalogue_without_a_supplier_column_still_loads(tmp_path):
+    cat = _small_catalogue(tmp_path, "X,,combat drone,RUS,catalogue,\n",
+                           header="model,aliases,weapon_class,origin,origin_basis,notes")
+    assert cat.resolve("X").supplier_for("2024-01-01") == "RUS"
+
+
+def test_catalogue_classes_are_vocabulary_classes(cat):
+    from geo.taxonomy import CLASSES
+
+    for row in cat.entries:
+        for cls in row["weapon_class"].split(";"):
+            assert cls in CLASSES, (row["model"], cls)
+
+
+def test_importers_set_the_supplier_for_catalogue_weapons():
+    from geo.catalogue import with_supplier
+
+    row = with_supplier({"weapon_model": "KN-23", "event_date": "2024-01-02",
+                         "weapon_supplier": ""})
+    assert row["weapon_supplier"] == "PRK"
+    stated = {"weapon_model": "KN-23", "event_date": "2024-01-02", "weapon_supplier": "RUS"}
+    assert with_supplier(stated) == stated  # a source's own supplier is never replaced
+    assert with_supplier({"weapon_model": "", "weapon_supplier": ""})["weapon_supplier"] == ""

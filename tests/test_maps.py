@@ -1,12 +1,37 @@
+import ast
+import json
 import re
+from pathlib import Path
 
 import pytest
 
 from geo.escape import for_map
 from geo.filters import Filters
-from geo.maps import base_map, events_at, layers, legend_items, plan_map
+from geo.mapplan import (
+    UKRAINE_BOUNDS,
+    basemap_features,
+    city_labels,
+    drawn_certainties,
+    events_at,
+    legend_items,
+    oblast_labels,
+    plan_map,
+    shading,
+)
+from geo.maps import areas_json, base_map, layers, points_json
+from geo.origins import origin_colour
 from tests.conftest import make_events
 from tests.fixtures.payloads import EVALUATED, HOSTILE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def layer_data(html: str, kind: str):
+    """The JSON handed to ``SalvoMap.<kind>(parent, …)`` in a rendered map."""
+    match = re.search(rf"=SalvoMap\.{kind}\([A-Za-z0-9_]+,(.*?)\);(var |\n|$)", html)
+    assert match is not None, f"no SalvoMap.{kind} call"
+    data, _ = json.JSONDecoder().raw_decode(match.group(1))  # options may follow
+    return data
 
 
 def render(plan) -> str:
@@ -29,8 +54,9 @@ def test_points_mode_draws_each_point_event(store, sample_events):
     plan = plan_map(store, Filters(), max_points=100)
     assert plan.mode == "points" and plan.shown_points == 2
     html = render(plan)
-    assert html.count('"type": "Point"') == 2 or html.count('"type":"Point"') == 2
-    assert "L.circleMarker" in html or "L.CircleMarker" in html
+    data = layer_data(html, "points")
+    assert len(data["points"]) == 2
+    assert "/app/static/salvo-map.js?v=" in html  # drawn by the static script
 
 
 def test_switches_to_grid_above_max_points_and_counts_all(store):
@@ -41,7 +67,9 @@ def test_switches_to_grid_above_max_points_and_counts_all(store):
     assert plan.mode == "grid"
     assert int(plan.grid["n"].sum()) == 500
     assert "aggregated" in " ".join(plan.notes)
-    assert "events here (aggregated)" in render(plan)
+    grid = layer_data(render(plan), "grid")
+    assert sum(cell[4] for cell in grid["cells"]) == 500
+    assert grid["here"] == "events here (aggregated)"
 
 
 def test_zoomed_in_view_with_few_points_shows_points_again(store):
@@ -90,4 +118,112 @@ def test_click_finds_all_events_at_a_settlement_centre(store):
 def test_legend_lists_origins_on_the_map(store, sample_events):
     store.upsert(sample_events)
     labels = [label for _, label in legend_items(plan_map(store, Filters(), max_points=100))]
-    assert labels == ["Iran (IRN)", "North Korea (PRK)"]
+    # Points (IRN, PRK) and shaded oblasts (PRK in UA-23, RUS;PRK in UA-30 and UA-32).
+    assert labels == ["Iran (IRN)", "North Korea (PRK)", "Russia / North Korea (RUS/PRK)"]
+
+
+def test_ambiguous_and_inferred_points_never_look_stated(store):
+    store.upsert(make_events([
+        {"latitude": 50.0, "longitude": 30.0, "geo_precision": "exact",
+         "weapon_origin": "PRK", "origin_basis": "reported"},
+        {"latitude": 50.1, "longitude": 30.1, "geo_precision": "exact",
+         "weapon_origin": "RUS;PRK", "origin_basis": "ambiguous"},
+        {"latitude": 50.2, "longitude": 30.2, "geo_precision": "exact",
+         "weapon_origin": "PRK", "origin_basis": "inferred"},
+    ]))
+    plan = plan_map(store, Filters(), max_points=10)
+    assert sorted(plan.points["certainty"]) == ["ambiguous", "possible", "stated"]
+    assert drawn_certainties(plan) == ["stated", "ambiguous", "possible"]
+    data = points_json(plan.points)
+    styles = {data["certainty"][p[3][9]]: data["style"][p[2]] for p in data["points"]}
+    stated, ambiguous = styles["stated"], styles["ambiguous"]
+    possible = styles["possible, inferred"]
+    assert (ambiguous["fillColor"], ambiguous["color"]) == (origin_colour("RUS"),
+                                                            origin_colour("PRK"))
+    assert stated["fillColor"] == possible["color"] == origin_colour("PRK")
+    assert possible["dashArray"] and not stated["dashArray"]
+    assert possible["fillOpacity"] < stated["fillOpacity"] / 3
+    # The popup says it in words too.
+    assert {data["certainty"][p[3][9]] for p in data["points"]} == {
+        "stated", "ambiguous", "possible, inferred"}
+
+
+def test_oblasts_are_shaded_by_their_dominant_origin_and_its_certainty(store):
+    store.upsert(make_events([
+        {"admin1": "UA-63", "geo_precision": "oblast", "weapon_origin": "PRK",
+         "origin_basis": "reported"},
+        {"admin1": "UA-63", "geo_precision": "oblast", "weapon_origin": "PRK",
+         "origin_basis": "reported"},
+        {"admin1": "UA-63", "geo_precision": "oblast", "weapon_origin": "RUS",
+         "origin_basis": "catalogue"},
+        {"admin1": "UA-14", "geo_precision": "oblast", "weapon_origin": "IRN",
+         "origin_basis": "inferred"},
+        {"admin1": "UA-14;UA-12", "geo_precision": "oblast", "weapon_origin": "RUS;PRK",
+         "origin_basis": "ambiguous"},
+        {"admin1": "UA-14", "geo_precision": "oblast", "weapon_origin": "IRN",
+         "origin_basis": "inferred"},
+    ]))
+    plan = plan_map(store, Filters(), max_points=10)
+    shades = {s.iso: s for s in shading(plan)}
+    assert {iso: (s.group, s.certainty, s.n) for iso, s in shades.items()} == {
+        "UA-63": ("PRK", "stated", 3), "UA-14": ("IRN", "possible", 3),
+        "UA-12": ("RUS;PRK", "ambiguous", 1)}
+    # Counts per oblast are the store's own.
+    assert dict(zip(plan.areas["iso"], plan.areas["n"], strict=True)) == {
+        "UA-12": 1, "UA-14": 3, "UA-63": 3}
+    styles = {a[0]: a[2] for a in areas_json(plan)}
+    assert styles["UA-63"]["fillColor"] == origin_colour("PRK") and not styles["UA-63"]["dashArray"]
+    assert styles["UA-14"]["fillColor"] == origin_colour("IRN") and styles["UA-14"]["dashArray"]
+    assert styles["UA-12"]["color"] == origin_colour("PRK")  # the second origin's ring
+    assert len({s["fillColor"] for s in styles.values()}) == 3  # no single orange any more
+    tips = {a[0]: a[1] for a in areas_json(plan)}
+    assert "North Korea (PRK) 2 (stated), Russia (RUS) 1 (stated)" in tips["UA-63"]
+
+
+def test_fit_box_holds_every_oblast():
+    (south, west), (north, east) = UKRAINE_BOUNDS
+    lats, lons = [], []
+
+    def walk(coords):
+        if isinstance(coords[0], (int, float)):
+            lons.append(coords[0])
+            lats.append(coords[1])
+        else:
+            for c in coords:
+                walk(c)
+
+    features = basemap_features()["features"]
+    assert len(features) == 27
+    for feature in features:
+        walk(feature["geometry"]["coordinates"])
+    assert (south, west, north, east) == pytest.approx(
+        (min(lats), min(lons), max(lats), max(lons)), abs=1e-4)
+
+
+def test_labels_come_from_bundled_data():
+    oblasts = {name for _, _, name in oblast_labels()}
+    assert {"Zakarpattia", "Luhansk", "Crimea", "Kharkiv"} <= oblasts
+    assert "Kyiv city" not in oblasts and len(oblasts) == 25  # Kyiv/Sevastopol: city labels
+    cities = [c[2] for c in city_labels()]
+    assert cities[0] == "Kyiv" and {"Uzhhorod", "Luhansk", "Simferopol", "Kherson"} <= set(cities)
+    assert len(cities) == len(set(cities)) >= 25
+    html = base_map().get_root().render()
+    basemap = layer_data(html, "basemap")
+    assert "GeoNames (CC BY 4.0)" in basemap["credits"]
+    assert len(basemap["labels"]["cities"]) == len(cities)
+
+
+def test_no_javascript_in_python_sources():
+    """The map's JavaScript lives in static/salvo-map.js only (issue 12, item 6)."""
+    js = re.compile(r"function\s*\(|=>|\bL\.(geoJson|circleMarker|marker|polygon|DomUtil)\b|"
+                    r"\.bindTooltip|\.addTo\(|innerHTML")
+    offenders = []
+    for path in [*ROOT.glob("geo/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py")]:
+        if path.name in ("export.py", "render.py", "animate.py"):  # the exporters' own
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and js.search(node.value) and not node.value.lstrip().startswith(
+                        ("\"\"\"", "Draw", "The ")):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []

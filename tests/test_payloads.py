@@ -19,15 +19,8 @@ from bench.payload import chart_payload, map_payload
 from bench.synth import synth_events
 from geo.escape import for_map
 from geo.filters import Filters
-from geo.maps import (
-    _POINT_JS,
-    _popup_html,
-    aggregate_cells,
-    base_map,
-    layers,
-    plan_map,
-    point_record,
-)
+from geo.mapplan import aggregate_cells, plan_map
+from geo.maps import POINT_TABLES, _Table, base_map, layers, point_record
 from geo.store.base import BBox
 from geo.store.duckdb import DuckDBStore
 from geo.timeline import build_chart
@@ -181,20 +174,9 @@ def test_area_counts_count_an_event_in_every_oblast_it_names(big):
     assert dict(zip(areas["iso"], areas["n"], strict=True)) == mentions.to_dict()
 
 
-def _popup_from_record(record: list, tables: dict) -> str:
-    """Python twin of the browser-side assembly in ``_POINT_JS``."""
-    v, dot = record, "\u00b7"
-    links = " ".join(f'<a href="{u}" target="_blank" rel="noopener noreferrer nofollow">{u}</a>'
-                     for u in v[7])
-    parts = [f"<b>{v[0]}</b> {dot} {tables['type'].values[v[1]]}",
-             f"{v[2] or 'weapon not stated'} \u2014 {tables['origin'].values[v[3]]}", v[4],
-             f"<i>{tables['precision'].values[v[5]]}</i> {dot} "
-             f"{tables['verification'].values[v[6]]}", links, f"<small>{v[8]}</small>"]
-    return "<br>".join(p for p in parts if p)
-
-
-def test_compact_point_records_rebuild_the_popup_exactly():
-    from geo.maps import _Table
+def test_point_records_hold_only_escaped_text():
+    """The popup is assembled once, in static/salvo-map.js, from these pieces: each is the
+    escaped text (for_map), so the browser shows the original and evaluates nothing."""
     from tests.fixtures.payloads import HOSTILE
 
     frame = synth_events(300, 3)
@@ -203,16 +185,23 @@ def test_compact_point_records_rebuild_the_popup_exactly():
         frame.loc[i, "location"] = text
         frame.loc[i + 30, "weapon_model"] = text[:80]
         frame.loc[i + 60, "sources"] = f"https://a.org/{text[:30]} javascript:x https://b.org/?q=1&b"
-    tables = {name: _Table() for name in ("type", "origin", "precision", "verification")}
+    tables = {name: _Table() for name in POINT_TABLES}
     for row in frame.to_dict("records"):
         record = point_record(row, tables)
-        assert _popup_from_record(record, tables) == _popup_html(pd.Series(row))
-        tip = for_map(f"{str(row['event_date'])[:10]} · {row['weapon_model'] or ''} · "
-                      f"{row['location'] or ''}")
-        assert f"{record[0]} · {record[2]} · {record[4]}" == tip
-    # The JS twin uses the same pieces in the same order.
-    for piece in ("weapon not stated", "noopener noreferrer nofollow", "<small>", "<br>"):
-        assert piece in _POINT_JS
+        assert record[0] == for_map(str(row["event_date"])[:10])
+        assert record[2] == for_map(row["weapon_model"] or "")
+        assert record[4] == for_map(row["location"] or "")
+        assert record[8] == for_map(row["event_id"])
+        for url, host in record[7]:  # http(s) only; javascript: dropped
+            assert url.startswith("https://") and host in ("a.org", "b.org")
+        texts = [record[0], record[2], record[4], record[8], *(u for pair in record[7]
+                                                                for u in pair)]
+        for text in texts:
+            assert not re.search(r"[<>`${}\\]", text), text
+    for table in tables.values():
+        for value in table.values:
+            if isinstance(value, str):
+                assert not re.search(r"[<>`${}\\]", value), value
 
 
 def test_map_script_keeps_data_as_escaped_json(big):
@@ -223,10 +212,10 @@ def test_map_script_keeps_data_as_escaped_json(big):
     for layer in layers(plan_map(big, f, max_points=MAX_POINTS)):
         layer.add_to(html)
     text = html.get_root().render()
-    data = re.search(r"L\.geoJson\((\{\"type\":\"FeatureCollection\".*?\}),\{pointToLayer", text)
+    data = re.search(r"=SalvoMap\.points\([A-Za-z0-9_]+,(\{.*?\})\);", text)
     assert data is not None
     parsed = json.loads(data.group(1))
-    assert parsed["features"] and "<" not in data.group(1)
+    assert parsed["points"] and "<" not in data.group(1)
 
 
 def test_view_box_always_contains_the_view():

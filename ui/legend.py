@@ -1,35 +1,118 @@
-"""The map legend, drawn by Streamlit next to the map (origin colours and precision rules)."""
+"""The map legend, drawn by Streamlit next to the map: every origin drawn, how certain each
+symbol is, what size and shading mean, and which certainty the filter uses.
+
+Swatches are small SVG circles drawn with the very styles the map uses
+(:func:`geo.origins.symbol_style`); every label goes through :func:`geo.escape.for_html`.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from geo.escape import for_html
-from geo.maps import MapPlan, legend_items
+from geo.filters import Filters
+from geo.mapplan import CREDITS, PRECISION_RADIUS, MapPlan, drawn_certainties, drawn_groups
+from geo.origins import CERTAINTIES, codes_of, origin_label, symbol_style
+
+# Short enough for the legend column; the full wording is CERTAINTY_STYLES[...]["label"].
+SHORT_LABELS = {
+    "stated": "stated by the source or catalogue",
+    "ambiguous": "ambiguous: two origins the source cannot tell apart (fill + ring)",
+    "likely": "likely: inferred, top candidate ≥ 50 % (dashed)",
+    "possible": "possible: inferred, weaker evidence (dotted)",
+}
+FILTER_CERTAINTY = {
+    "stated": "stated only — sources and our catalogue; ambiguous and inferred origins are "
+              "left out",
+    "likely": "stated or likely — inferred origins whose top candidate has ≥ 50 %",
+    "possible": "possible — any mention: stated, ambiguous (RUS;PRK counts for both) and "
+                "inferred candidates",
+}
 
 
-def show_legend(plan: MapPlan) -> None:
-    rows = [
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
-        f'background:{colour};margin-right:6px"></span>{for_html(label)}</div>'
-        for colour, label in legend_items(plan)
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def swatch(group: str, certainty: str, radius: float = 6.0) -> str:
+    """A small circle styled like the map symbol: fill, ring colour, ring width and dash
+    (CSS, because Streamlit's HTML sanitiser drops inline SVG)."""
+    s = symbol_style(group, certainty)
+    border = "dotted" if s["dash"] and s["dash"].startswith("1 ") else \
+        "dashed" if s["dash"] else "solid"
+    weight = max(1.0, min(s["weight"], 3.5))
+    size = 2 * radius
+    return (f'<span style="display:inline-block;box-sizing:border-box;width:{size:g}px;'
+            f'height:{size:g}px;border-radius:50%;flex:none;margin:0 {12 - radius:g}px 0 '
+            f'{12 - radius:g}px;background:{_rgba(s["fill"], s["fill_opacity"])};'
+            f'border:{weight:g}px {border} {for_html(s["ring"])}"></span>')
+
+
+def _row(icon: str, text: str, *, muted: bool = False) -> str:
+    colour = "color:#777;" if muted else ""
+    return (f'<div style="{colour}display:flex;align-items:center;gap:2px;margin:2px 0;'
+            f'font-size:0.85rem;line-height:1.25">{icon}<span>{for_html(text)}</span></div>')
+
+
+def _sample(groups: list[str], ambiguous: bool) -> str:
+    for g in groups:
+        if (len(codes_of(g)) > 1) == ambiguous and g != "unknown":
+            return g
+    return "RUS;PRK" if ambiguous else "PRK"
+
+
+def legend_html(plan: MapPlan, filters: Filters) -> str:
+    groups = drawn_groups(plan)
+    used = set(drawn_certainties(plan))
+    origin_rows = [
+        _row(swatch(g, "ambiguous" if len(codes_of(g)) > 1 else
+                    "unknown" if g == "unknown" else "stated"),
+             origin_label(g) + (" — ambiguous" if len(codes_of(g)) > 1 else ""))
+        for g in groups
+    ] or [_row("", "No mapped events", muted=True)]
+    certainty_rows = []
+    for c in CERTAINTIES:
+        if c == "unknown":
+            continue
+        sample = _sample(groups, c == "ambiguous")
+        certainty_rows.append(_row(swatch(sample, c), SHORT_LABELS[c], muted=c not in used))
+    size_rows = [_row(swatch("unknown", "unknown", r), text) for r, text in (
+        (PRECISION_RADIUS["exact"], "exact point"),
+        (PRECISION_RADIUS["settlement"], "settlement centre"),
+        (PRECISION_RADIUS["district"], "district centre (approximate)"))]
+    badge = ('<span style="display:inline-block;min-width:16px;height:16px;border-radius:8px;'
+             'background:#1a1a1a;color:#fff;font:700 10px/16px sans-serif;text-align:center;'
+             'margin-right:6px">3</span>')
+    shade = ('<span style="display:inline-block;width:16px;height:12px;margin-right:6px;'
+             f'background:{for_html(symbol_style(_sample(groups, False), "stated")["fill"])};'
+             'opacity:.5;border:1px dashed #333"></span>')
+    extra = [
+        _row(badge, "events sharing one spot: click the badge to spread them out; the "
+                    "list appears below the map"),
+        _row(shade, "shaded oblast: events located only to the oblast — colour = most "
+                    "common origin, dashed edge = inferred"),
     ]
-    st.markdown("**Weapon origin**")
-    st.html("".join(rows) or "<div>No mapped events</div>")
-    st.markdown("**Precision**")
-    st.html(
-        '<div>● small solid dot: exact point</div>'
-        '<div>◯ ring: settlement centre</div>'
-        '<div>◌ large dashed circle: district centre</div>'
-        '<div><span style="background:#e6550d;opacity:.6">&nbsp;&nbsp;&nbsp;</span> '
-        'shaded oblast: located only to the oblast</div>'
-        # A drawn badge, not a character: Chromium on Debian (fonts-liberation, DejaVu) has
-        # no glyph for circled digits such as ⓷ and drew an empty box.
-        '<div><span style="display:inline-block;width:15px;height:15px;border-radius:8px;'
-        'background:#1f5fb4;color:#fff;font:600 9px/15px sans-serif;text-align:center">'
-        '3</span> numbered circle: aggregated events — size = count, colour = the most '
-        'common origin among them</div>'
-    )
+    if plan.mode == "grid":
+        extra.append(_row(swatch(_sample(groups, False), "stated", 7),
+                          "numbered circle: aggregated events — size = count, colour = the "
+                          "most common origin (certainty not drawn)"))
+    certainty = getattr(filters, "certainty", "possible") or "possible"
+    return "".join([
+        "<div><b>Weapon origin</b></div>", *origin_rows,
+        '<div style="margin-top:8px"><b>How the origin is known</b> '
+        '<span style="color:#777;font-size:0.8rem">(grey: none on this map)</span></div>',
+        *certainty_rows,
+        '<div style="margin-top:6px;font-size:0.85rem">Filter certainty: '
+        f'<b>{for_html(certainty)}</b> — {for_html(FILTER_CERTAINTY.get(certainty, ""))}</div>',
+        '<div style="margin-top:8px"><b>Size = location precision</b></div>', *size_rows,
+        '<div style="margin-top:8px"></div>', *extra,
+        f'<div style="margin-top:8px;font-size:0.75rem;color:#666">{for_html(CREDITS)}</div>',
+    ])
+
+
+def show_legend(plan: MapPlan, filters: Filters) -> None:
+    st.html(legend_html(plan, filters))
     kinds = plan.kinds
     st.caption(
         f"On the map: {kinds['point']:,} point events, {kinds['area']:,} oblast-level. "

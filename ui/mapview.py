@@ -1,7 +1,10 @@
-"""Map page state: level-of-detail plan from the view, and what a click selected."""
+"""Map page state: level-of-detail plan from the view, the map's opening view, and what a
+click selected."""
 
 from __future__ import annotations
 
+import html
+import json
 import math
 from dataclasses import replace
 
@@ -9,16 +12,20 @@ import streamlit as st
 
 from geo import settings
 from geo.filters import Filters
-from geo.maps import UKRAINE_CENTER, UKRAINE_ZOOM, MapPlan, base_map, events_at, layers, plan_map
+from geo.mapplan import MapPlan, events_at, plan_map
+from geo.maps import base_map, layers
 from geo.store import BBox, Store
-from ui.state import current_view, data_version, set_view
+from ui.state import current_view, data_version, get_store, set_view
+
+MAP_KEY = "map"
+# What st_folium reports back (pages/1_Map.py and bench/payload.py pass the same list).
+RETURNED = ["last_object_clicked", "last_object_clicked_popup", "zoom", "bounds", "center"]
+CLICK_PREFIX = "salvo:"  # static/salvo-map.js reports clicked event ids as salvo:[…]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _plan(url: str, version: str, filters: Filters, zoom: int, bbox: BBox | None,
           max_points: int) -> MapPlan:
-    from ui.state import get_store
-
     return plan_map(get_store(), filters, max_points=max_points, zoom=zoom, bbox=bbox)
 
 
@@ -28,34 +35,69 @@ def _bbox(bounds: object, zoom: object = None) -> BBox | None:
     the whole view (nearest rounding could shrink a zoomed-in view to nothing)."""
     try:
         sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
-        step = 100 if isinstance(zoom, int) and zoom >= 10 else 10
+        step = 100 if isinstance(zoom, int | float) and zoom >= 10 else 10
         return BBox(math.floor(sw["lat"] * step) / step, math.floor(sw["lng"] * step) / step,
                     math.ceil(ne["lat"] * step) / step, math.ceil(ne["lng"] * step) / step)
     except (TypeError, KeyError, ValueError, OverflowError):
         return None
 
 
+def opening_view() -> tuple[tuple[float, float] | None, int | None]:
+    """The centre/zoom to hand to st_folium: the link's view when the map is (re)mounted,
+    then the same values on every rerun — st_folium moves the map only when they change,
+    so a click or a pan never recentres it. ``(None, None)``: fit Ukraine."""
+    if MAP_KEY not in st.session_state:  # a new map iframe: this page was just opened
+        view = current_view()
+        has_view = view.lat is not None and view.lon is not None and view.zoom
+        st.session_state["map_opening"] = ((view.lat, view.lon), view.zoom) if has_view \
+            else (None, None)
+    return st.session_state.get("map_opening", (None, None))
+
+
 def map_state(store: Store, filters: Filters):
-    """The plan, the base map, its layers, and the centre/zoom to show."""
+    """The plan, the base map, its layers, and the opening centre/zoom (None: fit)."""
+    center, zoom = opening_view()
     view = current_view()
-    zoom = view.zoom or UKRAINE_ZOOM
-    center = (view.lat, view.lon) if view.lat is not None else UKRAINE_CENTER
+    plan_zoom = int(view.zoom or zoom or 6)
     bbox = st.session_state.get("map_bbox")
-    plan = _plan(store.url, data_version(store), filters, zoom, bbox,
+    plan = _plan(store.url, data_version(store), filters, plan_zoom, bbox,
                  settings.get("max_points"))
+    kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),
-                    attribution=settings.get("map_tiles_attribution"))
+                    attribution=settings.get("map_tiles_attribution"),
+                    fit=center is None, **kwargs)
     return plan, base, layers(plan), center, zoom
 
 
+def clicked_ids(returned: dict, plan: MapPlan) -> list[str] | None:
+    """The event ids the map reported for the last click (None: no click reported).
+
+    The browser sends ids it was given; only ids of events in this plan are accepted.
+    """
+    token = returned.get("last_object_clicked_popup")
+    if isinstance(token, str) and token.startswith(CLICK_PREFIX):
+        try:
+            values = json.loads(token[len(CLICK_PREFIX):])
+        except ValueError:
+            return None
+        known = set(plan.points["event_id"].astype(str)) if not plan.points.empty else set()
+        ids = [html.unescape(str(v)) for v in values if isinstance(v, str)]
+        return [i for i in ids if i in known] or None
+    clicked = returned.get("last_object_clicked")
+    if isinstance(clicked, dict) and "lat" in clicked:
+        return events_at(plan.points, clicked["lat"], clicked["lng"]) or None
+    return None
+
+
 def remember_map(returned: dict | None, plan: MapPlan) -> list[str]:
-    """Store zoom/bounds/centre for the next run; return the event ids a click selected."""
+    """Store zoom/bounds/centre for the next run and the link; return the selected ids."""
     if not returned:
         return _selected()
     view = current_view()
     zoom, center = returned.get("zoom"), returned.get("center")
-    if isinstance(zoom, int) and isinstance(center, dict) and "lat" in center:
-        new = replace(view, lat=round(center["lat"], 4), lon=round(center["lng"], 4), zoom=zoom)
+    if isinstance(zoom, int | float) and isinstance(center, dict) and "lat" in center:
+        new = replace(view, lat=round(center["lat"], 4), lon=round(center["lng"], 4),
+                      zoom=int(round(zoom)))
         if new != view:
             set_view(new)
             view = new
@@ -64,12 +106,14 @@ def remember_map(returned: dict | None, plan: MapPlan) -> list[str]:
         st.session_state["map_bbox"] = bbox
         if plan.mode == "grid" or plan.kinds.get("point", 0) > plan.shown_points:
             st.rerun()  # the view moved: fetch the right level of detail for it
-    clicked = returned.get("last_object_clicked")
-    if isinstance(clicked, dict) and "lat" in clicked:
-        ids = events_at(plan.points, clicked["lat"], clicked["lng"])
-        if ids and ids != st.session_state.get("map_clicked"):
+    token = returned.get("last_object_clicked_popup"), returned.get("last_object_clicked")
+    if token != st.session_state.get("map_click_token"):
+        st.session_state["map_click_token"] = token
+        ids = clicked_ids(returned, plan)
+        if ids:
             st.session_state["map_clicked"] = ids
-            set_view(replace(view, event=ids[0]))
+            # One event clicked: its id goes in the link. A badge (several): the list.
+            set_view(replace(view, event=ids[0] if len(ids) == 1 else ""))
     return _selected()
 
 

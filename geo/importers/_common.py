@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from geo.catalogue import with_supplier
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS, Rejection, RowError, normalise_row
 
 csv.field_size_limit(1 << 20)
@@ -181,6 +182,8 @@ class Collector:
         except RowError as exc:
             self.reject(row, exc.field, exc.reason)
             return False
+        if self.format not in ("canonical", "geojson"):  # our own formats stay lossless
+            clean = with_supplier(clean)  # catalogue weapons: supplier on the event date
         first = self._seen.get(clean["event_id"])
         if first is not None:
             if first[1] == clean:

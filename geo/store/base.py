@@ -28,6 +28,8 @@ _STATED = "origin_basis IN ('catalogue', 'reported')"
 POINT_COLUMNS = (
     "event_id", "event_date", "latitude", "longitude", "geo_precision", "origin_group",
     "weapon_model", "event_type", "location", "verification", "sources",
+    # How the origin is known: the map draws stated, ambiguous and inferred origins apart.
+    "origin_basis",
 )
 BINS = ("day", "week", "month")
 
@@ -348,6 +350,30 @@ class Store(ABC):
             f"FROM events WHERE {where} AND map_kind = 'area') t GROUP BY iso ORDER BY iso",
             params,
         )
+
+    def area_origins(self, f: Filters) -> pd.DataFrame:
+        """Oblast-level events per oblast, origin group and origin basis (the map shades an
+        oblast in its dominant origin's colour, drawn by certainty). An event naming
+        several oblasts counts in each, as in :meth:`area_counts`."""
+        where, params = self.where(f)
+        frame = self._query(
+            "SELECT admin1, origin_group, origin_basis, count(*) AS n FROM events "
+            f"WHERE {where} AND map_kind = 'area' GROUP BY 1, 2, 3",
+            params,
+        )
+        rows: dict[tuple[str, str, str], int] = {}
+        for cell, group, basis, n in zip(frame["admin1"], frame["origin_group"],
+                                         frame["origin_basis"], frame["n"], strict=True):
+            for iso in str(cell).split(";"):
+                key = (iso, str(group), str(basis))
+                rows[key] = rows.get(key, 0) + int(n)
+        keys = sorted(rows)
+        return pd.DataFrame({
+            "iso": pd.Series([k[0] for k in keys], dtype=object),
+            "origin_group": pd.Series([k[1] for k in keys], dtype=object),
+            "origin_basis": pd.Series([k[2] for k in keys], dtype=object),
+            "n": pd.Series([rows[k] for k in keys], dtype="int64"),
+        })
 
     def map_counts(self, f: Filters) -> tuple[dict[str, int], pd.DataFrame]:
         """:meth:`count_by_kind` and :meth:`area_counts` from one scan (the map needs both

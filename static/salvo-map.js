@@ -1,0 +1,259 @@
+/*
+ * Salvo map layers for Leaflet: the one place the map's JavaScript lives.
+ *
+ * Python (geo/maps.py) sends plain JSON built from a map plan and calls
+ *   SalvoMap.basemap(map, data, options)   oblasts, neighbours, labels, fit to Ukraine
+ *   SalvoMap.points(parent, data)          one symbol per event; shared spots as a badge
+ *   SalvoMap.grid(parent, data)            aggregated circles with counts
+ *   SalvoMap.areas(parent, data)           oblasts shaded by their dominant origin
+ * Every text in the JSON was escaped in Python (geo.escape.for_map), so it is set as HTML
+ * here and shows as the original text; nothing from the data is evaluated.
+ *
+ * A click on an event tells the Streamlit page which event it was (its id, not a position:
+ * several events can share a settlement centre) through streamlit-folium's returned
+ * values: `last_object_clicked_popup` = "salvo:" + JSON list of ids.
+ */
+(function () {
+  "use strict";
+
+  var SEP = " \u00b7 ";
+  var oblastShapes = {};   // ISO code -> latlngs of the basemap polygon (areas reuse them)
+  var spider = null;       // the spread-out group, if any
+
+  function html(text) {
+    var div = L.DomUtil.create("div");
+    div.innerHTML = text;
+    return div;
+  }
+
+  function panes(map) {
+    if (map.getPane("salvoShapes")) return;
+    map.createPane("salvoShapes").style.zIndex = 350;   // below the event symbols (400)
+    var labels = map.createPane("salvoLabels");
+    labels.style.zIndex = 380;
+    labels.style.pointerEvents = "none";
+  }
+
+  /* Report the selection to the page (see the header). st_folium's own click handler runs
+     after ours and writes its guess: ours goes in on the next tick and sends. */
+  function report(map, ids, latlng) {
+    window.setTimeout(function () {
+      var g = window.__GLOBAL_DATA__;
+      if (!g) return;
+      g.last_object_clicked = latlng;
+      g.last_object_clicked_popup = "salvo:" + JSON.stringify(ids);
+      g.last_object_clicked_count = (g.last_object_clicked_count || 0) + 1;
+      map.fire("moveend");  // st_folium sends its values after a move event
+    }, 0);
+  }
+
+  // ---- basemap ---------------------------------------------------------------------------
+
+  function labelMarker(lat, lon, text, cls) {
+    return L.marker([lat, lon], {
+      pane: "salvoLabels", interactive: false, keyboard: false,
+      icon: L.divIcon({className: "salvo-label " + cls, html: "<span>" + text + "</span>",
+                       iconSize: null})
+    });
+  }
+
+  function labels(map, data) {
+    var layers = [];
+    data.oblasts.forEach(function (o) {
+      layers.push({min: data.oblast_min_zoom, layer: labelMarker(o[0], o[1], o[2],
+                                                                  "salvo-label-oblast")});
+    });
+    data.cities.forEach(function (c) {
+      var big = c[3] >= data.big_city;
+      layers.push({min: big ? data.big_city_min_zoom : data.city_min_zoom,
+                   layer: labelMarker(c[0], c[1], c[2],
+                                      big ? "salvo-label-city salvo-big" : "salvo-label-city")});
+    });
+    function update() {
+      var z = map.getZoom();
+      layers.forEach(function (l) {
+        if (z >= l.min) { if (!map.hasLayer(l.layer)) l.layer.addTo(map); }
+        else if (map.hasLayer(l.layer)) map.removeLayer(l.layer);
+      });
+    }
+    map.on("zoomend", update);
+    update();
+  }
+
+  function basemap(map, data, options) {
+    panes(map);
+    if (data.neighbours) {
+      L.geoJson(data.neighbours, {pane: "salvoShapes", interactive: false,
+                                  style: function () { return data.neighbour_style; }})
+        .addTo(map);
+    }
+    var oblasts = L.geoJson(data.oblasts, {
+      pane: "salvoShapes",
+      style: function () { return data.oblast_style; }
+    });
+    oblasts.bindTooltip(function (l) { return html(l.feature.properties.label); },
+                        {sticky: true, className: "foliumtooltip"});
+    oblasts.eachLayer(function (l) { oblastShapes[l.feature.properties.iso] = l.getLatLngs(); });
+    oblasts.addTo(map);
+    labels(map, data.labels);
+    if (data.credits && map.attributionControl) map.attributionControl.addAttribution(data.credits);
+    if (options && options.fit) map.fitBounds(data.bounds, {padding: [4, 4], animate: false});
+    map.on("zoomstart", collapse);
+    map.on("click", collapse);
+    return oblasts;
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+
+  function texts(t) {
+    return {
+      tip: function (v) { return [v[0], v[2] || t.none, v[4]].filter(Boolean).join(SEP); },
+      pop: function (v) {
+        var links = v[7].map(function (u) {
+          return "<a href=\"" + u[0] + "\" target=\"_blank\" " +
+                 "rel=\"noopener noreferrer nofollow\">" + u[1] + "</a>";
+        }).join(", ");
+        return [
+          "<b>" + v[0] + "</b>" + SEP + t.type[v[1]],
+          (v[2] || t.none) + " \u2014 " + t.origin[v[3]] +
+            " <span class=\"salvo-certainty\">(" + t.certainty[v[9]] + ")</span>",
+          v[4],
+          "<i>" + t.precision[v[5]] + "</i>" + SEP + t.verification[v[6]],
+          links ? t.sources + " " + links : "",
+          "<small>" + v[8] + "</small>"
+        ].filter(Boolean).join("<br>");
+      }
+    };
+  }
+
+  var POPUP = {maxWidth: 260, minWidth: 160, autoPan: false, className: "salvo-popup"};
+
+  function symbol(map, latlng, item, t, f, at) {
+    var marker = L.circleMarker(latlng, t.style[item[2]]);
+    marker.bindTooltip(html(f.tip(item[3])), {sticky: true, className: "foliumtooltip"});
+    marker.bindPopup(function () { return html(f.pop(item[3])); }, POPUP);
+    marker.on("click", function (e) {
+      L.DomEvent.stopPropagation(e);  // a map click would fold the spread-out group
+      report(map, [item[3][8]], at || latlng);
+    });
+    return marker;
+  }
+
+  function collapse() {
+    if (!spider) return;
+    spider.map.removeLayer(spider.legs);
+    spider.hidden.forEach(function (l) { l.setStyle({opacity: 1, fillOpacity: l._salvoFill}); });
+    spider.badge.setOpacity(1);
+    spider = null;
+  }
+
+  /* Spread a shared spot's events around it (like Leaflet.markercluster's spiderfy):
+     a ring for a few, a spiral for many; each leg is the event's own symbol. */
+  function spiderfy(map, parent, spot, t, f) {
+    var same = spider && spider.spot === spot;
+    collapse();
+    if (same) return;
+    var n = spot.items.length, centre = map.latLngToLayerPoint(spot.latlng);
+    var legs = L.featureGroup(), i, angle = 0, radius, offset;
+    for (i = 0; i < n; i++) {
+      if (n <= 9) {
+        radius = Math.max(26, n * 8);
+        angle = 2 * Math.PI * i / n - Math.PI / 2;
+      } else {  // a spiral: legs about 24 px apart along it
+        radius = 24 + 4 * i;
+        angle += 24 / radius;
+      }
+      offset = L.point(Math.cos(angle) * radius, Math.sin(angle) * radius);
+      var at = map.layerPointToLatLng(centre.add(offset));
+      L.polyline([spot.latlng, at], {color: "#333", weight: 1, opacity: 0.8,
+                                     interactive: false}).addTo(legs);
+      symbol(map, at, spot.items[i], t, f, spot.latlng).addTo(legs);
+    }
+    spot.base._salvoFill = spot.base.options.fillOpacity;
+    spot.base.setStyle({opacity: 0.25, fillOpacity: 0.1});
+    spot.badge.setOpacity(0.25);
+    legs.addTo(parent);
+    spider = {map: map, spot: spot, legs: legs, hidden: [spot.base], badge: spot.badge};
+  }
+
+  function points(parent, data) {
+    var group = L.featureGroup(), f = texts(data), spots = {}, order = [];
+    data.points.forEach(function (item) {
+      var key = item[0].toFixed(5) + "," + item[1].toFixed(5);
+      if (!spots[key]) {
+        spots[key] = {latlng: L.latLng(item[0], item[1]), items: []};
+        order.push(key);
+      }
+      spots[key].items.push(item);
+    });
+    group.on("add", function () {
+      var map = group._map;
+      order.forEach(function (key) {
+        var spot = spots[key], first = spot.items[0];
+        if (spot.items.length === 1) {
+          symbol(map, spot.latlng, first, data, f).addTo(group);
+          return;
+        }
+        var ids = spot.items.map(function (it) { return it[3][8]; });
+        var tip = html(spot.items.length + " " + data.here);
+        spot.base = L.circleMarker(spot.latlng, data.style[first[2]]).addTo(group);
+        spot.badge = L.marker(spot.latlng, {
+          keyboard: false, riseOnHover: true,
+          icon: L.divIcon({className: "salvo-badge-icon", iconSize: [20, 20],
+                           iconAnchor: [24, 22],  // above left: city names run right
+                           html: "<span class=\"salvo-badge\">" + spot.items.length +
+                                 "</span>"})
+        }).addTo(group);
+        [spot.base, spot.badge].forEach(function (layer) {
+          layer.bindTooltip(tip, {sticky: true, className: "foliumtooltip"});
+          layer.on("click", function (e) {
+            L.DomEvent.stopPropagation(e);
+            spiderfy(map, group, spot, data, f);
+            report(map, ids, spot.latlng);
+          });
+        });
+      });
+    });
+    group.on("remove", collapse);
+    group.addTo(parent);
+    return group;
+  }
+
+  function grid(parent, data) {
+    var group = L.featureGroup();
+    data.cells.forEach(function (c) {
+      var style = L.extend({}, data.base, {radius: c[2], fillColor: data.colours[c[3]]});
+      var tip = c[4].toLocaleString("en-US") + " " + data.here + " \u2014 " +
+        c[5].map(function (b) {
+          return data.labels[b[0]] + ": " + b[1].toLocaleString("en-US");
+        }).join(", ");
+      L.circleMarker([c[0], c[1]], style)
+        .bindTooltip(html(tip), {sticky: true, className: "foliumtooltip"}).addTo(group);
+    });
+    data.marks.forEach(function (m) {
+      L.marker([m[0], m[1]], {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({html: "<div class=\"salvo-count\">" + m[2] + "</div>",
+                         iconSize: [40, 16], iconAnchor: [20, 8],
+                         className: "salvo-count-icon"})
+      }).addTo(group);
+    });
+    group.addTo(parent);
+    return group;
+  }
+
+  function areas(parent, data) {
+    var group = L.featureGroup();
+    data.forEach(function (a) {
+      var shape = oblastShapes[a[0]];
+      if (!shape) return;
+      L.polygon(shape, L.extend({pane: "salvoShapes"}, a[2]))
+        .bindTooltip(html(a[1]), {sticky: true, className: "foliumtooltip"}).addTo(group);
+    });
+    group.addTo(parent);
+    return group;
+  }
+
+  window.SalvoMap = {basemap: basemap, points: points, grid: grid, areas: areas,
+                     collapse: collapse};
+}());
