@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from PIL import Image
 
 from geo.citation import Context
-from geo.maps import MapPlan
+from geo.mapplan import MapPlan
 from geo.origins import sort_groups
 from geo.render import (
     INK,
@@ -43,6 +43,7 @@ from geo.render import (
 from geo.render_map import (
     area_features,
     area_layer,
+    area_top,
     basemap_layers,
     cell_rows,
     cells_layers,
@@ -138,14 +139,14 @@ def _named(layer: dict, name: str) -> dict:
     return {**layer, "data": {"name": name}}
 
 
-def overlay_template(final, frame, area_top: int, groups: list[str]) -> dict:
+def overlay_template(final, frame, top: int, groups: list[str]) -> dict:
     """The moving layers as one compiled Vega spec; frames only swap its datasets.
 
     Compiling Vega-Lite once instead of per frame halves the time of a long animation.
     """
     layers = []
-    if area_top:
-        layers.append(_named(area_layer(final.areas.iloc[0:0], area_top), "areas"))
+    if top:
+        layers.append(_named(area_layer([], top), "areas"))
     if final.mode == "grid" and groups:
         circles, halo, label = cells_layers([], groups, legend=False)
         layers += [_named(circles, "cells"), _named(halo, "labels"), _named(label, "labels")]
@@ -208,7 +209,7 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     step, spans = spans_for(ctx, options)
     first = spans[0][0]
     frame, lines = gif_frame(ctx, options, final.mode)
-    area_top = int(final.areas["n"].max()) if not final.areas.empty else 0
+    top = area_top(final)
     grid = final.mode == "grid"
     cell_top = max((r["n"] for r in cell_rows(final.grid)), default=0) if grid else 0
     # Grid: any origin present may be the most common one in some earlier frame.
@@ -216,8 +217,8 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     certainties = sorted({r["certainty"] for p in plans for r in point_rows(p.points)})
 
     base_layers = basemap_layers(frame)
-    if area_top:
-        base_layers.append(area_layer(final.areas.iloc[0:0], area_top))
+    if top:
+        base_layers.append(area_layer([], top))
     if groups:
         base_layers += (cells_layers([], groups)[:1] if grid else
                         point_legend_layers(groups, certainties))
@@ -227,11 +228,11 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
                                  lines, frame.top)
     base = style_precision_legend(vega_spec(spec(frame, base_layers)))
 
-    template = overlay_template(final, frame, area_top, groups)
+    template = overlay_template(final, frame, top, groups)
     overlays = []
     previous = 0
     for (start, end), plan in zip(spans, plans, strict=True):
-        values: dict[str, list] = {"areas": area_features(plan.areas)}
+        values: dict[str, list] = {"areas": area_features(plan)}
         if plan.mode == "grid":
             # Circle sizes relative to the last frame's largest cell: comparable over time.
             rows = cell_rows(plan.grid, cell_top)

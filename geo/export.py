@@ -36,8 +36,7 @@ from geo.animate import probe_frame as probe_gif
 from geo.citation import Context, context
 from geo.escape import for_spreadsheet
 from geo.filters import Filters
-from geo.maps import UKRAINE_ZOOM, MapPlan, plan_map
-from geo.origins import sort_groups
+from geo.mapplan import UKRAINE_ZOOM, MapPlan, plan_map
 from geo.render import Frame, ImageOptions, check_options
 from geo.render_html import map_html
 from geo.render_map import (
@@ -236,38 +235,7 @@ def file_name(fmt: str, exported_on: date) -> str:
 def _plan(store, filters: Filters, frame: Frame, options: ImageOptions, max_points: int
           ) -> MapPlan:
     bbox = frame.bbox() if needs_bbox(options) else None
-    plan = plan_map(store, filters, max_points=max_points, zoom=frame.zoom, bbox=bbox)
-    return with_certainty(store, filters, plan)
-
-
-def with_certainty(store, filters: Filters, plan: MapPlan) -> MapPlan:
-    """``plan`` with what the static map draws beyond the app's plan: each point's
-    ``origin_basis``/``origin_candidates`` (how its origin is known) and each shaded
-    oblast's most common origin group (ties: the legend's order)."""
-    points, areas = plan.points, plan.areas
-    if not points.empty and "origin_basis" not in points:
-        ids = [str(i) for i in points["event_id"]]
-        known = store._query(
-            "SELECT event_id, origin_basis, origin_candidates FROM events WHERE event_id IN "
-            f"({', '.join('?' for _ in ids)})", ids)
-        points = points.merge(known, on="event_id", how="left")
-    if not areas.empty and "origin_group" not in areas:
-        where, params = store.where(filters)
-        frame = store._query(
-            "SELECT admin1, origin_group, count(*) AS n FROM events "
-            f"WHERE {where} AND map_kind = 'area' GROUP BY 1, 2", params)
-        tally: dict[str, dict[str, int]] = {}
-        for cell, group, n in zip(frame["admin1"], frame["origin_group"], frame["n"],
-                                  strict=True):
-            for iso in str(cell).split(";"):  # as map_counts splits admin1
-                tally.setdefault(iso, {})[str(group)] = tally.get(iso, {}).get(
-                    str(group), 0) + int(n)
-        order = {g: i for i, g in enumerate(sort_groups(frame["origin_group"].astype(str)))}
-        dominant = {iso: min(groups, key=lambda g: (-groups[g], order.get(g, 0)))
-                    for iso, groups in tally.items()}
-        areas = areas.assign(origin_group=[dominant.get(str(i), "unknown")
-                                           for i in areas["iso"]])
-    return replace(plan, points=points, areas=areas)
+    return plan_map(store, filters, max_points=max_points, zoom=frame.zoom, bbox=bbox)
 
 
 def map_inputs(store, filters: Filters, options: ImageOptions, exported_on: date

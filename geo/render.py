@@ -28,7 +28,7 @@ from shapely.geometry.polygon import orient
 
 from geo.citation import Context
 from geo.filters import View, describe
-from geo.maps import UKRAINE_CENTER, UKRAINE_ZOOM, basemap_features
+from geo.mapplan import UKRAINE_CENTER, UKRAINE_ZOOM, basemap_features
 from geo.store.base import BBox
 
 IMAGE_FORMATS = ("png-map", "svg-map", "pdf-map", "png-timeline", "svg-timeline",

@@ -17,8 +17,9 @@ from branca.element import Element
 from geo.assets import vendor_file
 from geo.citation import Context
 from geo.escape import for_map
-from geo.maps import UKRAINE_CENTER, MapPlan, base_map, layers, legend_items
-from geo.render import EXTENT, ImageOptions, caption_lines
+from geo.mapplan import UKRAINE_CENTER, MapPlan, legend_items
+from geo.maps import base_map, layers
+from geo.render import ImageOptions, caption_lines
 from geo.render_map import counts_text, map_title, origin_breakdown
 
 
@@ -64,10 +65,9 @@ def _legend_html(title: str, lines: list[str], plan) -> str:
         parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
                   for c, label in legend_items(plan)]
     if not plan.areas.empty:
-        parts.append('<div style="margin-top:6px"><span style="display:inline-block;'
-                     'width:14px;height:10px;background:#e6550d;opacity:.45;margin-right:6px">'
-                     '</span>' + for_map("shaded oblast: events located only to the oblast")
-                     + "</div>")
+        parts.append('<div style="margin-top:6px">' + for_map(
+            "shaded oblast: events located only to the oblast, in the colour of their most "
+            "common origin (dashed border: inferred; two colours: ambiguous)") + "</div>")
     # <details>: readers can fold the box away without any script.
     return ('<details open id="salvo-legend" style="position:fixed;left:10px;bottom:44px;'
             "z-index:1000;max-width:380px;max-height:70vh;overflow:auto;"
@@ -98,23 +98,25 @@ def map_html(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
     lines = caption_lines(ctx, counts_text(plan, ctx), 10**6, extra=origin_breakdown(plan))
     lines += list(ctx.credits)
     has_centre = view is not None and view.lat is not None and view.lon is not None
+    # Without a link's centre the map fits all of Ukraine when it opens, as the app does.
     fmap = base_map(center=(view.lat, view.lon) if has_centre else UKRAINE_CENTER,
-                    zoom=plan.zoom, local_assets=False)
+                    zoom=plan.zoom, local_assets=False, fit=not has_centre)
     fmap.default_js = []  # inlined below instead of CDN links
     fmap.default_css = []
     for layer in layers(plan):
         layer.add_to(fmap)
-    if not has_centre:
-        west, south, east, north = EXTENT
-        fmap.fit_bounds([[south, west], [north, east]])
     title = map_title(options, ctx)
     root = fmap.get_root()
     root.title = for_map(title)
     root.html.add_child(Element(_legend_html(title, lines, plan)), name="salvo_legend")
     _stable_ids(root)
     page = root.render()
-    assets = (f"<style>{_leaflet_css()}</style>\n<script>{_script('leaflet.js')}</script>\n"
-              f"<script>{_script('jquery.min.js')}</script>\n")
+    # Our own stylesheet: nothing in it can end the <style> element (checked by tests).
+    own_css = vendor_file("salvo-map.css").read_text(encoding="utf-8")
+    assets = (f"<style>{_leaflet_css()}</style>\n<style>{own_css}</style>\n"
+              f"<script>{_script('leaflet.js')}</script>\n"
+              f"<script>{_script('jquery.min.js')}</script>\n"
+              f"<script>{_script('salvo-map.js')}</script>\n")
     head_end = page.find("</head>")
     if head_end < 0:
         raise RuntimeError("folium produced HTML without a </head>")

@@ -29,7 +29,7 @@ from geo.cartography import (
     title_from_filters,
 )
 from geo.citation import Context
-from geo.maps import MapPlan, aggregate_cells
+from geo.mapplan import MapPlan, aggregate_cells, shading
 from geo.origins import (
     CERTAINTIES,
     CERTAINTY_STYLES,
@@ -112,23 +112,31 @@ def _oblast_geometries() -> tuple[tuple[str, dict], ...]:
                  for f in shapes("oblasts.geojson"))
 
 
-def area_features(areas: pd.DataFrame) -> list[dict]:
-    """Oblast shapes with their count of oblast-level events and the colour of the most
-    common origin among them (``origin_group`` column, added by the export's planner)."""
-    if areas.empty:
-        return []
-    groups = areas["origin_group"] if "origin_group" in areas else ["unknown"] * len(areas)
-    by_iso = {str(k): (int(n), str(g)) for k, n, g in
-              zip(areas["iso"], areas["n"], groups, strict=True)}
-    return [{"type": "Feature", "geometry": geometry,
-             "properties": {"n": by_iso[iso][0], "fill": origin_colour(by_iso[iso][1])}}
-            for iso, geometry in _oblast_geometries() if iso in by_iso]
+def area_features(plan: MapPlan) -> list[dict]:
+    """Shaded oblasts as the app draws them (:func:`geo.mapplan.shading`): the fill is the
+    most common origin among the oblast's oblast-level events, the border says how that
+    origin is known (ambiguous: the second origin's colour; inferred: dashed)."""
+    shades = {s.iso: s for s in shading(plan)}
+    out = []
+    for iso, geometry in _oblast_geometries():
+        if iso not in shades:
+            continue
+        shade = shades[iso]
+        style = symbol_style(shade.group, shade.certainty)
+        ring = style["ring"] if shade.certainty != "stated" else AREA_LINE
+        dash = [float(x) for x in style["dash"].split()] if style["dash"] else [1, 0]
+        out.append({"type": "Feature", "geometry": geometry,
+                    "properties": {"n": shade.n, "fill": style["fill"], "ring": ring,
+                                   "dash": dash, "w": round(max(0.8, style["weight"] * 0.8), 2)}})
+    return out
 
 
-def area_groups(areas: pd.DataFrame) -> list[str]:
-    if areas.empty or "origin_group" not in areas:
-        return ["unknown"] if not areas.empty else []
-    return sort_groups(areas["origin_group"].astype(str))
+def area_groups(plan: MapPlan) -> list[str]:
+    return sort_groups(s.group for s in shading(plan))
+
+
+def area_top(plan: MapPlan) -> int:
+    return max((s.n for s in shading(plan)), default=0)
 
 
 def even_ticks(top: int, count: int = 4) -> list[int]:
@@ -140,15 +148,16 @@ def even_ticks(top: int, count: int = 4) -> list[int]:
     return list(range(step, top + 1, step)) or [top]
 
 
-def area_layer(areas: pd.DataFrame, top: int) -> dict:
+def area_layer(features: list[dict], top: int) -> dict:
     """Oblasts filled with the colour of their most common origin, more opaque with more
     oblast-level events (linear, so the legend's steps are even)."""
     return {
-        "data": {"values": area_features(areas)},
-        "mark": {"type": "geoshape", "stroke": AREA_LINE, "strokeWidth": 0.8,
-                 "strokeDash": [3, 3]},
+        "data": {"values": features},
+        "mark": {"type": "geoshape"},
         "encoding": {
-            "fill": _raw("properties.fill"),
+            "fill": _raw("properties.fill"), "stroke": _raw("properties.ring"),
+            "strokeDash": _raw("properties.dash"),
+            "strokeWidth": _raw("properties.w", "quantitative"),
             # Vega legends have no fill-opacity channel: opacity (the dashed edge fades
             # with the fill, which also reads as "fewer events").
             "opacity": {
@@ -413,14 +422,14 @@ def origin_breakdown(plan: MapPlan) -> tuple[str, ...]:
 def plan_groups(plan: MapPlan) -> list[str]:
     """Origins the point symbols and the oblast shading use (legend order)."""
     groups = point_groups(point_rows(plan.points)) if not plan.points.empty else []
-    return sort_groups([*groups, *area_groups(plan.areas)])
+    return sort_groups([*groups, *area_groups(plan)])
 
 
 def dynamic_layers(plan: MapPlan) -> list[dict]:
     """Shaded oblasts, then numbered circles or event points, for ``plan``."""
     layers = []
-    if not plan.areas.empty:
-        layers.append(area_layer(plan.areas, int(plan.areas["n"].max())))
+    if area_top(plan):
+        layers.append(area_layer(area_features(plan), area_top(plan)))
     if plan.mode == "grid":
         if not plan.grid.empty:
             layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))

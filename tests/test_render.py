@@ -421,7 +421,7 @@ def test_ambiguous_and_inferred_origins_never_look_stated(store):
         {"latitude": 49.99, "longitude": 36.23, "geo_precision": "exact", "admin1": "UA-63",
          "weapon_origin": "RUS;PRK", "origin_basis": "ambiguous"},
         {"latitude": 46.48, "longitude": 30.73, "geo_precision": "exact", "admin1": "UA-51",
-         "weapon_origin": "", "origin_candidates": "IRN:0.7;RUS:0.3"},
+         "weapon_origin": "IRN", "origin_basis": "inferred"},
         {"admin1": "UA-12", "geo_precision": "oblast", "weapon_origin": "IRN"},
         {"admin1": "UA-12", "geo_precision": "oblast", "weapon_origin": "IRN"},
         {"admin1": "UA-46", "geo_precision": "oblast", "weapon_origin": "RUS;PRK",
@@ -437,18 +437,18 @@ def test_ambiguous_and_inferred_origins_never_look_stated(store):
     # RUS;PRK: Russia's fill inside a thick North-Korean ring, never one stated colour.
     assert f'fill="{rus}"' in ambiguous and f'stroke="{prk}"' in ambiguous
     assert 'stroke-width="3.5"' in ambiguous
-    # Inferred (candidates only): hollow and dashed, in the top candidate's colour.
-    assert f'stroke="{irn}"' in likely and 'fill-opacity="0.2"' in likely
-    assert 'stroke-dasharray="5,3"' in likely
+    # Inferred by the attribution engine: hollow and dotted, never a solid dot.
+    assert f'stroke="{irn}"' in likely and 'fill-opacity="0"' in likely
+    assert 'stroke-dasharray="1,3"' in likely
     text = svg_text(image_svg)
     for label in ("How the origin is known", "stated (solid)",
-                  "ambiguous, e.g. RUS or PRK (fill + ring)", "inferred, likely (hollow, dashed)",
+                  "ambiguous, e.g. RUS or PRK (fill + ring)", "inferred, possible (hollow, dotted)",
                   "Russia / North Korea (RUS/PRK)", "Iran (IRN)", "North Korea (PRK)"):
         assert label in text, label
     # Oblast shading in the colour of each oblast's most common origin (not one orange).
-    shaded = re.findall(r'<path[^>]*fill="(#[0-9A-Fa-f]{6})"[^>]*stroke-dasharray="3,3"',
-                        image_svg)
-    assert set(shaded) == {irn, FIXED_COLOURS["RUS;PRK"]}
+    shaded = re.findall(r'<path aria-label="properties\.fill: (#[0-9A-Fa-f]{6});', image_svg)
+    assert sorted(shaded) == sorted([irn, rus])  # UA-46: RUS;PRK is Russia's fill …
+    assert re.search(rf'fill="{rus}"[^>]*stroke="{prk}"', image_svg)  # … in a PRK ring
 
 
 def test_even_legend_steps():
