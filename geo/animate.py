@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from PIL import Image
 
+from geo.cartography import city_layers
 from geo.citation import Context
 from geo.mapplan import MapPlan
 from geo.origins import sort_groups
@@ -50,6 +51,7 @@ from geo.render_map import (
     furniture_layers,
     map_title,
     mask_layers,
+    plan_certainties,
     plan_groups,
     point_legend_layers,
     point_rows,
@@ -214,14 +216,16 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     cell_top = max((r["n"] for r in cell_rows(final.grid)), default=0) if grid else 0
     # Grid: any origin present may be the most common one in some earlier frame.
     groups = sort_groups(final.grid["origin_group"].astype(str)) if grid else plan_groups(final)
-    certainties = sorted({r["certainty"] for p in plans for r in point_rows(p.points)})
+    certainties = sorted({c for p in plans for c in plan_certainties(p)})
 
-    base_layers = basemap_layers(frame)
+    base_layers = basemap_layers(frame) + city_layers(frame)
     if top:
         base_layers.append(area_layer([], top))
     if groups:
         base_layers += (cells_layers([], groups)[:1] if grid else
                         point_legend_layers(groups, certainties))
+    elif top:
+        base_layers += point_legend_layers(plan_groups(final), certainties, precision=False)
     base_layers += mask_layers(frame)
     base_layers += furniture_layers(frame, ctx)
     base_layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),

@@ -11,11 +11,14 @@ import math
 from datetime import date
 
 from geo.filters import Filters
+from geo.mapplan import city_labels
 from geo.oblasts import OBLASTS
 from geo.origins import country_name
 from geo.render import INK, MUTED, Frame
 
 EARTH_RADIUS_KM = 6371.0088
+BIG_CITY = 700_000  # as the app: only the largest cities at country scale
+CITY_ZOOM = 7  # from this zoom on, every bundled city
 NICE_KM = (10, 20, 25, 50, 100, 150, 200, 250, 300, 500, 1000)
 MAX_TITLE_ITEMS = 3
 ADJECTIVES = {"RUS": "Russian", "IRN": "Iranian", "PRK": "North Korean", "BLR": "Belarusian",
@@ -113,3 +116,27 @@ def credits_layer(lines: tuple[str, ...], frame: Frame) -> list[dict]:
              "mark": {"type": "text", "text": text, "x": 0, "y": frame.view_h + 5,
                       "align": "left", "baseline": "top", "fontSize": 10, "color": MUTED,
                       "limit": frame.width - 2 * frame.left}}]
+
+
+def city_layers(frame: Frame) -> list[dict]:
+    """Major cities as a dot and a name (bundled GeoNames data), under the event symbols.
+
+    Names come from ``data/cities.csv`` (fixed, reviewed), never from event data."""
+    box = frame.bbox()
+    rows = [{"lon": lon, "lat": lat, "name": name} for lat, lon, name, pop in city_labels()
+            if (pop >= BIG_CITY or frame.zoom >= CITY_ZOOM)
+            and box.south <= lat <= box.north and box.west <= lon <= box.east]
+    if not rows:
+        return []
+    where = {"longitude": {"field": "lon", "type": "quantitative"},
+             "latitude": {"field": "lat", "type": "quantitative"}}
+    text = {"type": "text", "align": "left", "baseline": "middle", "dx": 5, "fontSize": 10}
+    return [
+        {"data": {"values": rows}, "encoding": where,
+         "mark": {"type": "point", "shape": "square", "size": 14, "filled": True,
+                  "fill": "#444444", "opacity": 1}},
+        {"data": {"values": rows}, "encoding": {**where, "text": {"field": "name"}},
+         "mark": {**text, "stroke": "white", "strokeWidth": 2.5, "strokeOpacity": 0.9}},
+        {"data": {"values": rows}, "encoding": {**where, "text": {"field": "name"}},
+         "mark": {**text, "fill": "#333333"}},
+    ]

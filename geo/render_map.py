@@ -23,6 +23,7 @@ from functools import lru_cache
 import pandas as pd
 
 from geo.cartography import (
+    city_layers,
     credits_layer,
     north_arrow_layers,
     scale_bar_layers,
@@ -287,7 +288,8 @@ def point_groups(rows: list[dict]) -> list[str]:
     return sort_groups(codes)
 
 
-def point_legend_layers(groups: list[str], certainties: list[str]) -> list[dict]:
+def point_legend_layers(groups: list[str], certainties: list[str], *, precision: bool = True
+                        ) -> list[dict]:
     """Empty layers that only carry the three legends: origin colours, precision sizes and
     certainty styles (the drawn symbols use raw values, which make no legend)."""
     empty = {"values": []}
@@ -303,11 +305,13 @@ def point_legend_layers(groups: list[str], certainties: list[str]) -> list[dict]
          "encoding": {**where, "fill": _channel("origin", [origin_label(g) for g in groups],
                                                 [origin_colour(g) for g in groups],
                                                 ORIGIN_LEGEND, True)}},
-        {"data": empty, "mark": mark,
-         "encoding": {**where, "size": _channel(
-             "precision", labels, [round(math.pi * POINT_RADIUS[p] ** 2, 1)
-                                   for p in PRECISIONS], PRECISION_LEGEND, True)}},
-    ]
+    ] if groups else []
+    if precision:
+        layers.append(
+            {"data": empty, "mark": mark,
+             "encoding": {**where, "size": _channel(
+                 "precision", labels, [round(math.pi * POINT_RADIUS[p] ** 2, 1)
+                                       for p in PRECISIONS], PRECISION_LEGEND, True)}})
     if known:
         text = [CERTAINTY_TEXT[c] for c in known]
         layers.append(
@@ -420,23 +424,35 @@ def origin_breakdown(plan: MapPlan) -> tuple[str, ...]:
 
 
 def plan_groups(plan: MapPlan) -> list[str]:
-    """Origins the point symbols and the oblast shading use (legend order)."""
-    groups = point_groups(point_rows(plan.points)) if not plan.points.empty else []
-    return sort_groups([*groups, *area_groups(plan)])
+    """Origins whose colours the symbols and the shaded oblasts use, one per country (an
+    ambiguous RUS;PRK is drawn in both colours: fill and ring), in legend order."""
+    groups = point_groups(point_rows(plan.points)) if plan.mode == "points" else []
+    return sort_groups([*groups, *(c for g in area_groups(plan) for c in codes_of(g) or
+                                   ["unknown"])])
 
 
-def dynamic_layers(plan: MapPlan) -> list[dict]:
-    """Shaded oblasts, then numbered circles or event points, for ``plan``."""
+def plan_certainties(plan: MapPlan) -> list[str]:
+    """How-known styles drawn by the symbols and the shaded oblasts (fixed order)."""
+    used = {r["certainty"] for r in point_rows(plan.points)} if plan.mode == "points" else set()
+    used |= {s.certainty for s in shading(plan)}
+    return [c for c in CERTAINTIES if c in used]
+
+
+def dynamic_layers(plan: MapPlan, frame: Frame) -> list[dict]:
+    """Shaded oblasts, city labels, then numbered circles or event points, for ``plan``;
+    then the legends' carrier layers."""
     layers = []
     if area_top(plan):
         layers.append(area_layer(area_features(plan), area_top(plan)))
-    if plan.mode == "grid":
-        if not plan.grid.empty:
-            layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
-    elif not plan.points.empty:
-        rows = point_rows(plan.points)
-        layers.append(points_layer(rows))
-        layers += point_legend_layers(plan_groups(plan), sorted({r["certainty"] for r in rows}))
+    layers += city_layers(frame)
+    points = plan.mode == "points" and not plan.points.empty
+    if plan.mode == "grid" and not plan.grid.empty:
+        layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
+    elif points:
+        layers.append(points_layer(point_rows(plan.points)))
+    if points or area_top(plan):
+        layers += point_legend_layers(plan_groups(plan), plan_certainties(plan),
+                                      precision=points)
     return layers
 
 
@@ -454,14 +470,13 @@ def needs_bbox(options: ImageOptions) -> bool:
 
 def legend_labels(plan: MapPlan) -> tuple[list[str], list[str]]:
     """(labels, titles) the legends will show, to size the legend column."""
-    groups = cell_groups(plan.grid) if plan.mode == "grid" else plan_groups(plan)
+    groups = plan_groups(plan) + (cell_groups(plan.grid) if plan.mode == "grid" else [])
     labels = [origin_label(g) for g in groups]
-    titles = [CELL_LEGEND if plan.mode == "grid" else ORIGIN_LEGEND]
+    titles = [CELL_LEGEND if plan.mode == "grid" else ORIGIN_LEGEND, CERTAINTY_LEGEND]
+    labels += [CERTAINTY_TEXT[c] for c in plan_certainties(plan)]
     if plan.mode == "points" and not plan.points.empty:
         labels += list(PRECISION_LABEL.values())
         titles.append(PRECISION_LEGEND)
-        labels += [CERTAINTY_TEXT[c] for c in {r["certainty"] for r in point_rows(plan.points)}]
-        titles.append(CERTAINTY_LEGEND)
     if not plan.areas.empty:
         titles.append(AREA_LEGEND)
     return labels, titles
@@ -490,7 +505,7 @@ def map_title(options: ImageOptions, ctx: Context) -> str:
 def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:
     """The Vega spec of the static map (compiled from Vega-Lite, legend styled)."""
     frame, lines = frame_for(plan, ctx, options)
-    layers = basemap_layers(frame) + dynamic_layers(plan) + mask_layers(frame)
+    layers = basemap_layers(frame) + dynamic_layers(plan, frame) + mask_layers(frame)
     if plan.kinds["point"] + plan.kinds["area"] == 0:
         layers.append(note_layer("No events with a map location match these filters.", frame))
     layers += furniture_layers(frame, ctx)
