@@ -148,7 +148,7 @@ def overlay_template(final, frame, top: int, groups: list[str]) -> dict:
     """
     layers = []
     if top:
-        layers.append(_named(area_layer([], top), "areas"))
+        layers.append(_named(area_layer([], top)[0], "areas"))
     if final.mode == "grid" and groups:
         circles, halo, label = cells_layers([], groups, legend=False)
         layers += [_named(circles, "cells"), _named(halo, "labels"), _named(label, "labels")]
@@ -220,7 +220,7 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
 
     base_layers = basemap_layers(frame) + city_layers(frame)
     if top:
-        base_layers.append(area_layer([], top))
+        base_layers += area_layer([], top)[1:]  # the key; the shapes move per frame
     if groups:
         base_layers += (cells_layers([], groups)[:1] if grid else
                         point_legend_layers(groups, certainties))
@@ -236,7 +236,7 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     overlays = []
     previous = 0
     for (start, end), plan in zip(spans, plans, strict=True):
-        values: dict[str, list] = {"areas": area_features(plan)}
+        values: dict[str, list] = {"areas": area_features(plan, top)}
         if plan.mode == "grid":
             # Circle sizes relative to the last frame's largest cell: comparable over time.
             rows = cell_rows(plan.grid, cell_top)

@@ -113,11 +113,28 @@ def _oblast_geometries() -> tuple[tuple[str, dict], ...]:
                  for f in shapes("oblasts.geojson"))
 
 
-def area_features(plan: MapPlan) -> list[dict]:
+def _blend(colour: str, alpha: float, under: str = OBLAST_FILL) -> str:
+    """``colour`` at ``alpha`` over ``under``, as an opaque colour. Opaque on purpose: the
+    GIF pastes frames drawn on a transparent view, and vl-convert's PNG clamps translucent
+    colour channels to their alpha (a half-transparent blue comes out teal)."""
+    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(under[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(alpha * x + (1 - alpha) * y):02x}"
+                         for x, y in zip(a, b, strict=True))
+
+
+def area_alpha(n: int, top: int) -> float:
+    """How strongly an oblast is shaded: linear in its count (even legend steps)."""
+    return round(0.1 + 0.5 * min(1.0, n / max(top, 1)), 3)
+
+
+def area_features(plan: MapPlan, top: int | None = None) -> list[dict]:
     """Shaded oblasts as the app draws them (:func:`geo.mapplan.shading`): the fill is the
-    most common origin among the oblast's oblast-level events, the border says how that
-    origin is known (ambiguous: the second origin's colour; inferred: dashed)."""
+    most common origin among the oblast's oblast-level events, stronger with more of them
+    (relative to ``top``); the border says how that origin is known (ambiguous: the second
+    origin's colour; inferred: dashed)."""
     shades = {s.iso: s for s in shading(plan)}
+    top = top or max((s.n for s in shades.values()), default=1)
     out = []
     for iso, geometry in _oblast_geometries():
         if iso not in shades:
@@ -126,8 +143,9 @@ def area_features(plan: MapPlan) -> list[dict]:
         style = symbol_style(shade.group, shade.certainty)
         ring = style["ring"] if shade.certainty != "stated" else AREA_LINE
         dash = [float(x) for x in style["dash"].split()] if style["dash"] else [1, 0]
+        fill = _blend(style["fill"], area_alpha(shade.n, top))
         out.append({"type": "Feature", "geometry": geometry,
-                    "properties": {"n": shade.n, "fill": style["fill"], "ring": ring,
+                    "properties": {"n": shade.n, "fill": fill, "ring": ring,
                                    "dash": dash, "w": round(max(0.8, style["weight"] * 0.8), 2)}})
     return out
 
@@ -149,26 +167,28 @@ def even_ticks(top: int, count: int = 4) -> list[int]:
     return list(range(step, top + 1, step)) or [top]
 
 
-def area_layer(features: list[dict], top: int) -> dict:
-    """Oblasts filled with the colour of their most common origin, more opaque with more
-    oblast-level events (linear, so the legend's steps are even)."""
-    return {
-        "data": {"values": features},
-        "mark": {"type": "geoshape"},
-        "encoding": {
-            "fill": _raw("properties.fill"), "stroke": _raw("properties.ring"),
-            "strokeDash": _raw("properties.dash"),
-            "strokeWidth": _raw("properties.w", "quantitative"),
-            # Vega legends have no fill-opacity channel: opacity (the dashed edge fades
-            # with the fill, which also reads as "fewer events").
-            "opacity": {
-                "field": "properties.n", "type": "quantitative", "title": AREA_LEGEND,
-                "scale": {"domain": [0, max(top, 1)], "range": [0.1, 0.6], "zero": True},
-                "legend": {"values": even_ticks(max(top, 1)), "format": ",d",
-                           "symbolType": "square", "symbolFillColor": "#555555",
-                           "symbolStrokeWidth": 0, "symbolSize": 160}},
-        },
-    }
+def area_layer(features: list[dict], top: int) -> list[dict]:
+    """Oblasts filled with the colour of their most common origin, stronger with more
+    oblast-level events; and the legend of that ramp (grey squares, even steps)."""
+    values = even_ticks(max(top, 1))
+    return [
+        {"data": {"values": features}, "mark": {"type": "geoshape"},
+         "encoding": {"fill": _raw("properties.fill"), "stroke": _raw("properties.ring"),
+                      "strokeDash": _raw("properties.dash"),
+                      "strokeWidth": _raw("properties.w", "quantitative")}},
+        # The key only: Vega legends have no fill-opacity channel, so grey squares whose
+        # opacity follows the same ramp.
+        {"data": {"values": []},
+         "mark": {"type": "point", "shape": "square", "filled": True, "fill": "#555555"},
+         "encoding": {
+             "longitude": {"field": "lon", "type": "quantitative"},
+             "latitude": {"field": "lat", "type": "quantitative"},
+             "opacity": {"field": "n", "type": "ordinal", "title": AREA_LEGEND,
+                         "scale": {"type": "ordinal", "domain": values,
+                                   "range": [area_alpha(v, top) for v in values]},
+                         "legend": {"values": values, "symbolType": "square",
+                                    "symbolSize": 160, "symbolStrokeWidth": 0}}}},
+    ]
 
 
 def cell_rows(grid: pd.DataFrame, top: int | None = None) -> list[dict]:
@@ -443,7 +463,7 @@ def dynamic_layers(plan: MapPlan, frame: Frame) -> list[dict]:
     then the legends' carrier layers."""
     layers = []
     if area_top(plan):
-        layers.append(area_layer(area_features(plan), area_top(plan)))
+        layers += area_layer(area_features(plan), area_top(plan))
     layers += city_layers(frame)
     points = plan.mode == "points" and not plan.points.empty
     if plan.mode == "grid" and not plan.grid.empty:
