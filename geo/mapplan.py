@@ -178,10 +178,12 @@ def shading(plan: MapPlan) -> list[Shade]:
     if frame is None or frame.empty:
         return []
     per: dict[str, dict[str, dict[str, int]]] = {}
-    for iso, group, basis, n in zip(frame["iso"], frame["origin_group"],
-                                    frame["origin_basis"], frame["n"], strict=True):
-        certainty = certainty_of(str(group), str(basis))
-        slot = per.setdefault(str(iso), {}).setdefault(str(group), {})
+    tops = frame["top_candidate"] if "top_candidate" in frame else [""] * len(frame)
+    for iso, group, basis, top, n in zip(frame["iso"], frame["origin_group"],
+                                         frame["origin_basis"], tops, frame["n"], strict=True):
+        certainty = certainty_of(str(group), str(basis), top)
+        drawn = drawn_group(str(group), top)
+        slot = per.setdefault(str(iso), {}).setdefault(drawn, {})
         slot[certainty] = slot.get(certainty, 0) + int(n)
     shades = []
     for iso in sorted(per):

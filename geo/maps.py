@@ -45,6 +45,7 @@ from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existin
     shading,
 )
 from geo.origins import certainty_of, origin_colour, origin_label, symbol_style
+from geo.schema import parse_candidates
 from geo.settings import DATA_DIR
 
 # Label visibility by zoom (the fitted view is ~6 at 1440 px, ~4.5 at 390 px).
@@ -201,7 +202,20 @@ def point_record(row: dict, tables: dict[str, _Table]) -> list:
         _source_pairs(str(row.get("sources") or "")),
         for_map(row.get("event_id")),
         tables["certainty"](certainty, for_map(CERTAINTY_WORDS.get(certainty, certainty))),
+        for_map(candidates_text(row.get("origin_candidates"))),
     ]
+
+
+def candidates_text(cell: object) -> str:
+    """``PRK:0.7;RUS:0.3`` → ``candidates: PRK 70 %, RUS 30 %`` (what inferred rests on)."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return ""
+    try:
+        pairs = parse_candidates(str(cell))
+    except ValueError:
+        return ""
+    return ("candidates: " + ", ".join(f"{v} {round(100 * s)} %" for v, s in pairs)
+            if pairs else "")
 
 
 def leaflet_style(group: str, certainty: str, radius: float) -> dict:

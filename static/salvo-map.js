@@ -80,6 +80,19 @@
     update();
   }
 
+  /* Leaflet focuses the map on every press (for its keyboard controls). In Streamlit's
+     iframe, when the map is taller than the screen (a 390 px phone), that scrolls the page
+     between press and release, so the release lands on another shape and a click on a
+     badge is lost. Same focus, without the scroll. */
+  function focusWithoutScrolling(map) {
+    var keyboard = map.keyboard;
+    if (!keyboard || !keyboard._onMouseDown) return;
+    L.DomEvent.off(map.getContainer(), "mousedown", keyboard._onMouseDown, keyboard);
+    map.on("mousedown", function () {
+      if (!keyboard._focused) map.getContainer().focus({preventScroll: true});
+    });
+  }
+
   function basemap(map, data, options) {
     panes(map);
     if (data.neighbours) {
@@ -100,6 +113,7 @@
     if (options && options.fit) map.fitBounds(data.bounds, {padding: [4, 4], animate: false});
     map.on("zoomstart", collapse);
     map.on("click", collapse);
+    focusWithoutScrolling(map);
     return oblasts;
   }
 
@@ -117,6 +131,7 @@
           "<b>" + v[0] + "</b>" + SEP + t.type[v[1]],
           (v[2] || t.none) + " \u2014 " + t.origin[v[3]] +
             " <span class=\"salvo-certainty\">(" + t.certainty[v[9]] + ")</span>",
+          v[10] ? "<span class=\"salvo-certainty\">" + v[10] + "</span>" : "",
           v[4],
           "<i>" + t.precision[v[5]] + "</i>" + SEP + t.verification[v[6]],
           links ? t.sources + " " + links : "",

@@ -181,6 +181,12 @@ def test_map_fits_all_of_ukraine_at_any_width(browser, server, width, height):
         if width >= 1000:
             assert map_frame(page).locator(".salvo-label-oblast").count() >= 20
         screenshot(page, f"map-{width}")
+        # Regression: at 390 px Leaflet's focus-on-press scrolled the page between press and
+        # release, so a click on a badge was lost.
+        click_in_map(page, badge_at(page, *KYIV))
+        expect(page.get_by_role("heading", name="3 events here")).to_be_visible(
+            timeout=TIMEOUT_MS)
+        assert len(spread_legs(page, *KYIV)) == 3
     finally:
         context.close()
 
@@ -284,3 +290,57 @@ def test_hostile_query_parameters_render_safely(page):
     page.wait_for_timeout(500)  # a dialog from injected script would fire on render
     assert page.dialogs == []
     assert page.external_requests == []
+
+
+def test_map_script_shows_hostile_text_as_text_in_popups(browser):
+    """static/salvo-map.js in real Chromium (no server): popups and tooltips built from the
+    escaped pieces show the original text and run nothing (docs/security.md A2–A4)."""
+    import pandas as pd
+
+    from geo.assets import vendor_file
+    from geo.escape import for_script_json
+    from geo.mapplan import annotate_points
+    from geo.maps import points_json
+    from tests.fixtures.payloads import HOSTILE
+
+    shown = [p for p in HOSTILE if len(p) < 200]
+    rows = [{"event_id": f"h{i}", "event_date": "2024-01-02", "latitude": 48.0 + i * 0.1,
+             "longitude": 30.0, "geo_precision": "exact", "origin_group": "PRK",
+             "origin_basis": "reported", "weapon_model": "KN-23", "event_type": "impact",
+             "location": text, "verification": "reported",
+             "sources": "https://a.org/x javascript:alert(1)"} for i, text in enumerate(shown)]
+    data = for_script_json(points_json(annotate_points(pd.DataFrame(rows))))
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.set_content('<div id="m" style="width:600px;height:400px"></div>')
+        page.add_script_tag(path=str(vendor_file("leaflet.js")))
+        page.add_script_tag(path=str(vendor_file("salvo-map.js")))
+        popups = page.evaluate(
+            """(text) => {
+                const map = L.map('m').setView([49, 30], 6);
+                SalvoMap.points(map, JSON.parse(text));
+                const out = [];
+                map.eachLayer(l => {
+                  if (!(l instanceof L.CircleMarker)) return;
+                  l.openPopup();
+                  const c = l.getPopup().getElement().querySelector('.leaflet-popup-content');
+                  l.closePopup();
+                  out.push({text: c.textContent, bad: c.querySelectorAll('img, script').length,
+                            links: [...c.querySelectorAll('a')]
+                              .map(a => a.href), tip: l.getTooltip().getContent().textContent});
+                });
+                return out;
+            }""", data)
+        assert len(popups) == len(shown)
+        texts = "\n".join(p["text"] for p in popups)
+        for payload in shown:
+            assert payload in texts, payload  # the reader sees exactly what the source says
+        assert all(p["links"] == ["https://a.org/x"] for p in popups)
+        assert all(p["bad"] == 0 for p in popups)  # no element made from the data
+        assert page.evaluate("() => window.PWNED") is None
+        assert dialogs == []
+    finally:
+        context.close()

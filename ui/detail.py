@@ -1,13 +1,17 @@
-"""The event detail panel: every field a reader needs to judge and cite an event."""
+"""The event detail panel: every field a reader needs to judge and cite an event — with
+the attribution: candidates as small bars, the evidence line, and the attack reports used."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
-from geo.escape import for_markdown, markdown_link, safe_links
-from geo.maps import PRECISION_TEXT
+from geo.escape import for_html, for_markdown, markdown_link, safe_links
+from geo.mapplan import PRECISION_TEXT
 from geo.oblasts import OBLASTS
-from geo.origins import country_name
+from geo.origins import CERTAINTY_STYLES, certainty_of, country_name, origin_colour
+from geo.schema import parse_candidates
 from geo.store import Store
 
 BASIS_TEXT = {
@@ -32,6 +36,73 @@ def _place_text(event: dict) -> str:
     return " · ".join(p for p in parts if p)
 
 
+CLASS_SHADES = ("#4D4D4D", "#7A7A7A", "#A3A3A3", "#C7C7C7", "#E0E0E0")
+# "reports: 2024-01-02 00:00–09:00, Kharkiv: …" — the windows of the attack reports used.
+_REPORT_DAY = re.compile(r"(?<![\d-])(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}")
+# An explicit report id, if the engine writes one ("report salvo-airforce-123").
+_REPORT_ID = re.compile(r"\breport(?: id)?[ :#]+([A-Za-z0-9][\w.:-]{2,80})")
+
+
+def candidates_bar(text: object, kind: str) -> str:
+    """A small stacked bar of ``value:share`` candidates with their shares written out
+    (escaped HTML for ``st.html``); '' when there are none or the cell is malformed."""
+    try:
+        pairs = [(v, s) for v, s in parse_candidates(str(text or "")) if s > 0]
+    except ValueError:
+        return ""
+    if not pairs:
+        return ""
+    segments, words = [], []
+    for i, (value, share) in enumerate(pairs):
+        name = value if kind == "class" else f"{country_name(value)} ({value})"
+        colour = CLASS_SHADES[i % len(CLASS_SHADES)] if kind == "class" else origin_colour(value)
+        pct = round(100 * share)
+        segments.append(f'<span title="{for_html(name)} {pct} %" style="display:inline-block;'
+                        f'height:10px;width:{100 * share:.1f}%;background:{colour}"></span>')
+        words.append(f"{for_html(name)} {pct} %")
+    return ('<div style="display:flex;width:100%;max-width:320px;border:1px solid #999;'
+            'border-radius:2px;overflow:hidden;margin:2px 0">' + "".join(segments) + "</div>"
+            f'<div style="font-size:0.8rem;color:#444">{" · ".join(words)}</div>')
+
+
+def report_links(attribution: object) -> tuple[list[str], list[str]]:
+    """(report ids, report days) named in the evidence line, in order, without repeats."""
+    text = str(attribution or "")
+    days = list(dict.fromkeys(_REPORT_DAY.findall(text.split("reports:", 1)[1])
+                              if "reports:" in text else []))
+    return list(dict.fromkeys(_REPORT_ID.findall(text))), days
+
+
+def show_attribution(event: dict) -> None:
+    """Candidates, evidence and the attack reports behind an inferred weapon."""
+    bars = [(label, candidates_bar(event.get(column), kind)) for label, column, kind in (
+        ("Origin candidates", "origin_candidates", "origin"),
+        ("Supplier candidates", "supplier_candidates", "origin"),
+        ("Class candidates", "class_candidates", "class"))]
+    bars = [(label, html) for label, html in bars if html]
+    evidence = str(event.get("attribution") or "")
+    if not bars and not evidence:
+        return
+    st.markdown("**Attribution**")
+    for label, html in bars:
+        st.html(f'<div style="font-size:0.85rem;margin-top:4px">{for_html(label)}</div>{html}')
+    if evidence:
+        st.caption("Evidence: " + for_markdown(evidence))
+    ids, days = report_links(evidence)
+    for report_id in ids[:5]:
+        st.page_link("pages/3_Events.py", label=f"Attack report {report_id}",
+                     query_params={"event": report_id})
+    for day in days[:5]:
+        st.page_link("pages/3_Events.py", label=f"Attack reports of {day}",
+                     query_params={"type": "attack", "from": day, "to": day})
+
+
+def _certainty_text(event: dict) -> str:
+    certainty = certainty_of(event.get("weapon_origin") or "unknown", event.get("origin_basis"),
+                             event.get("origin_candidates"))
+    return CERTAINTY_STYLES[certainty]["label"].split(" (")[0]
+
+
 def show_event(event: dict) -> None:
     st.markdown(f"#### {for_markdown(event['event_date'])} · {for_markdown(event['event_type'])}"
                 f" · {for_markdown(event.get('weapon_model') or 'weapon not stated')}")
@@ -41,7 +112,11 @@ def show_event(event: dict) -> None:
     rows = [
         ("When", f"{when} (precision: {event.get('time_precision')})"),
         ("Weapon", f"{event.get('weapon_model') or '—'} · {event.get('weapon_class') or '—'}"),
-        ("Origin", f"{_origin_text(event)} — {BASIS_TEXT.get(event.get('origin_basis'), '')}"),
+        ("Origin", f"{_origin_text(event)} — {BASIS_TEXT.get(event.get('origin_basis'), '')}"
+                   f" (on the map: {_certainty_text(event)})"),
+        ("Supplier", " / ".join(f"{country_name(c)} ({c})" for c in
+                                (event.get("weapon_supplier") or "").split(";") if c)
+         or "not stated"),
         ("Fired by", event.get("actor") or "not stated"),
         ("Place", _place_text(event) or "not stated"),
         ("Location precision", PRECISION_TEXT.get(event.get("geo_precision"), "")),
@@ -55,6 +130,7 @@ def show_event(event: dict) -> None:
                     f"{event['event_id']}"),
     ]
     st.markdown("\n".join(f"- **{label}:** {for_markdown(value)}" for label, value in rows))
+    show_attribution(event)
     if event.get("description"):
         st.markdown(for_markdown(event["description"]))
     links = safe_links(event.get("sources"))

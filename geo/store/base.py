@@ -29,7 +29,7 @@ POINT_COLUMNS = (
     "event_id", "event_date", "latitude", "longitude", "geo_precision", "origin_group",
     "weapon_model", "event_type", "location", "verification", "sources",
     # How the origin is known: the map draws stated, ambiguous and inferred origins apart.
-    "origin_basis",
+    "origin_basis", "origin_candidates",
 )
 BINS = ("day", "week", "month")
 
@@ -352,26 +352,30 @@ class Store(ABC):
         )
 
     def area_origins(self, f: Filters) -> pd.DataFrame:
-        """Oblast-level events per oblast, origin group and origin basis (the map shades an
-        oblast in its dominant origin's colour, drawn by certainty). An event naming
-        several oblasts counts in each, as in :meth:`area_counts`."""
+        """Oblast-level events per oblast, origin group, origin basis and top origin
+        candidate (``value:share``; the map shades an oblast in its dominant origin's colour,
+        drawn by certainty). An event naming several oblasts counts in each, as in
+        :meth:`area_counts`."""
         where, params = self.where(f)
         frame = self._query(
-            "SELECT admin1, origin_group, origin_basis, count(*) AS n FROM events "
-            f"WHERE {where} AND map_kind = 'area' GROUP BY 1, 2, 3",
+            "SELECT admin1, origin_group, origin_basis, "
+            "split_part(origin_candidates, ';', 1) AS top_candidate, count(*) AS n "
+            f"FROM events WHERE {where} AND map_kind = 'area' GROUP BY 1, 2, 3, 4",
             params,
         )
-        rows: dict[tuple[str, str, str], int] = {}
-        for cell, group, basis, n in zip(frame["admin1"], frame["origin_group"],
-                                         frame["origin_basis"], frame["n"], strict=True):
+        rows: dict[tuple[str, str, str, str], int] = {}
+        for cell, group, basis, top, n in zip(frame["admin1"], frame["origin_group"],
+                                              frame["origin_basis"], frame["top_candidate"],
+                                              frame["n"], strict=True):
             for iso in str(cell).split(";"):
-                key = (iso, str(group), str(basis))
+                key = (iso, str(group), str(basis), "" if top is None else str(top))
                 rows[key] = rows.get(key, 0) + int(n)
         keys = sorted(rows)
         return pd.DataFrame({
             "iso": pd.Series([k[0] for k in keys], dtype=object),
             "origin_group": pd.Series([k[1] for k in keys], dtype=object),
             "origin_basis": pd.Series([k[2] for k in keys], dtype=object),
+            "top_candidate": pd.Series([k[3] for k in keys], dtype=object),
             "n": pd.Series([rows[k] for k in keys], dtype="int64"),
         })
 
