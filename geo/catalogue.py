@@ -19,6 +19,8 @@ Name matching (:meth:`Catalogue.resolve`):
   Cyrillic word such as ``Молнія`` is kept), ``Kh-``/``Х-`` before a number → ``x-``
   (``Kh-101`` ≡ ``X-101`` ≡ ``Х-101``), spaces around ``/`` dropped. The lookup key also
   ignores spaces, hyphens, dots and apostrophes (``S300`` ≡ ``S-300``).
+* ``or`` (``або``, ``или``) between two names is a slash (``Iskander-M or KN-23`` ≡
+  ``Iskander-M/KN-23``).
 * An exact alias match wins. Otherwise the text is split into parts on `` and ``, ``+``,
   ``,``, ``&``, ``;`` and Ukrainian/Russian "and" (``та``, ``і``, ``и``); a part with no alias
   of its own is split on ``/`` into alternatives.
@@ -69,6 +71,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _TOKEN = re.compile(r"[\w\-/]+")
 _KH = re.compile(r"(?<![\w])(?:kh|x)\s*-?\s*(?=\d)")
 _KEY_DROP = re.compile(r"[\s\-_.'’ʹ`´]+")
+_OR = re.compile(r"\s+(?:or|або|или)\s+")
 _PART_SPLIT = re.compile(r"\s+(?:and|та|і|и)\s+|\s*[+,&;]\s*")
 _TARGET_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+)?(?:systems?|battery|batteries|launchers?|radars?|positions?|tels?|"
@@ -269,7 +272,8 @@ class Catalogue:
 
     def resolve(self, model: object) -> Resolution | None:
         """Resolve a reported model string (alias, combination or slash pair), or ``None``."""
-        text = fold(model)
+        # "A or B" is the slash pair A/B: one weapon, either A or B.
+        text = _OR.sub("/", fold(model))
         if not text:
             return None
         whole = self._by_key.get(key(text))

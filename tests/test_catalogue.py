@@ -254,3 +254,11 @@ def test_importers_set_the_supplier_for_catalogue_weapons():
     stated = {"weapon_model": "KN-23", "event_date": "2024-01-02", "weapon_supplier": "RUS"}
     assert with_supplier(stated) == stated  # a source's own supplier is never replaced
     assert with_supplier({"weapon_model": "", "weapon_supplier": ""})["weapon_supplier"] == ""
+
+
+def test_or_between_two_models_is_the_ambiguous_slash_pair(cat):
+    # Regression (issue 9): a bundled row's own wording did not resolve.
+    for text in ("Iskander-M or KN-23", "Iskander-M або KN-23"):
+        res = cat.resolve(text)
+        assert res is not None, text
+        assert res.origins == ("RUS", "PRK") and res.basis == "ambiguous"

@@ -34,14 +34,8 @@ import pyarrow.compute as pc
 
 from geo.curation import Change
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
-from geo.store.base import (
-    DERIVED_COLUMNS,
-    DUCKDB_ARRAYS,
-    Store,
-    StoreError,
-    UpsertResult,
-    derived_sql,
-)
+from geo.store.base import Store, StoreError, UpsertResult
+from geo.store.derived import DERIVED_COLUMNS, DUCKDB_ARRAYS, derived_sql
 from geo.store.migrations import pending
 
 LOCK_WAIT_SECONDS = 60.0

@@ -26,15 +26,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geo.curation import Change
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
-from geo.store.base import (
-    DERIVED_COLUMNS,
-    POSTGRES_ARRAYS,
-    BBox,
-    Store,
-    StoreError,
-    UpsertResult,
-    derived_sql,
-)
+from geo.store.base import BBox, Store, StoreError, UpsertResult
+from geo.store.derived import DERIVED_COLUMNS, POSTGRES_ARRAYS, derived_sql
 from geo.store.duckdb import staging_frame
 from geo.store.migrations import pending
 
