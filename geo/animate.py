@@ -33,6 +33,7 @@ from geo.render import (
     Frame,
     ImageOptions,
     caption_lines,
+    credit_rows,
     header_height,
     header_layers,
     layout,
@@ -199,7 +200,9 @@ def gif_frame(ctx: Context, options: ImageOptions, mode: str) -> tuple[Frame, li
     width, height = options.size("gif")
     lines = caption_lines(ctx, _counts(ctx, options, mode), width - 2 * MARGIN)
     rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
-    return layout(width, height, header_height(lines, rows), options.view), lines
+    footer = len(credit_rows(ctx.credits, width - 2 * MARGIN))
+    return layout(width, height, header_height(lines, rows), options.view,
+                  footer_rows=footer), lines
 
 
 def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan]):

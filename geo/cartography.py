@@ -14,7 +14,7 @@ from geo.filters import Filters
 from geo.mapplan import city_labels
 from geo.oblasts import OBLASTS
 from geo.origins import country_name
-from geo.render import INK, MUTED, Frame
+from geo.render import CREDIT_SIZE, INK, MUTED, Frame, credit_rows
 
 EARTH_RADIUS_KM = 6371.0088
 BIG_CITY = 700_000  # as the app: only the largest cities at country scale
@@ -110,12 +110,12 @@ def north_arrow_layers(frame: Frame) -> list[dict]:
 
 
 def credits_layer(lines: tuple[str, ...], frame: Frame) -> list[dict]:
-    """The data credits under the view, left-aligned, one line (joined)."""
-    text = " · ".join(lines)
+    """The data credits under the view, left-aligned, wrapped (the layout left room)."""
+    rows = credit_rows(lines, frame.width - 2 * frame.left)
     return [{"data": {"values": [{}]},
-             "mark": {"type": "text", "text": text, "x": 0, "y": frame.view_h + 5,
-                      "align": "left", "baseline": "top", "fontSize": 10, "color": MUTED,
-                      "limit": frame.width - 2 * frame.left}}]
+             "mark": {"type": "text", "text": text, "x": 0, "y": frame.view_h + 5 + 12 * i,
+                      "align": "left", "baseline": "top", "fontSize": CREDIT_SIZE,
+                      "color": MUTED}} for i, text in enumerate(rows)]
 
 
 def city_layers(frame: Frame) -> list[dict]:

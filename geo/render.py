@@ -48,7 +48,8 @@ MAX_SOURCES_SHOWN = 6
 MAX_CAPTION_LINES = 3  # per caption paragraph
 EXTENT = (22.0, 44.25, 40.3, 52.45)  # west, south, east, north: Ukraine with Crimea
 MARGIN = 12
-FOOTER = 18  # the credits line under a map
+FOOTER = 18  # one credits line under a map (and 12 pixels per extra line)
+CREDIT_SIZE = 10
 
 TITLE_SIZE = 18
 CAPTION_SIZE = 12
@@ -90,13 +91,13 @@ def check_options(options: ImageOptions, fmt: str) -> None:
     if not (MIN_WIDTH <= width <= MAX_SIDE and MIN_HEIGHT <= height <= MAX_SIDE):
         raise ValueError(f"size {width}x{height}: width must be {MIN_WIDTH}–{MAX_SIDE} and "
                          f"height {MIN_HEIGHT}–{MAX_SIDE} pixels")
+    if options.dpi and not MIN_DPI <= options.dpi <= MAX_DPI:
+        raise ValueError(f"dpi {options.dpi}: must be between {MIN_DPI} and {MAX_DPI}")
     if not MIN_SCALE <= options.scale <= MAX_SCALE or math.isnan(options.scale):
         raise ValueError(f"scale {options.scale}: must be between {MIN_SCALE} and {MAX_SCALE}")
     if width * height * options.scale ** 2 > MAX_PIXELS:
         raise ValueError(f"{width}x{height} at scale {options.scale} is too large: at most "
                          f"{MAX_PIXELS:,} pixels")
-    if options.dpi and not MIN_DPI <= options.dpi <= MAX_DPI:
-        raise ValueError(f"dpi {options.dpi}: must be between {MIN_DPI} and {MAX_DPI}")
     if fmt == "gif" and width * height * options.scale ** 2 > MAX_GIF_PIXELS:
         raise ValueError(f"a GIF frame of {width}x{height} at scale {options.scale} is too "
                          f"large: at most {MAX_GIF_PIXELS:,} pixels (e.g. 1600x1200 at 1)")
@@ -236,8 +237,15 @@ def legend_width(labels: list[str], titles: list[str]) -> int:
     return int(widest) + 14 + MARGIN  # legend offset and the image's right margin
 
 
-def layout(width: int, height: int, header: int, view=None, right: int | None = None
-           ) -> Frame:
+def credit_rows(credits: tuple[str, ...], width_px: int) -> list[str]:
+    """The data credits joined and wrapped to ``width_px``: never cut (the licences ask
+    for the attribution in full)."""
+    chars = max(40, int(width_px / (CREDIT_SIZE * 0.5)))
+    return textwrap.wrap(" · ".join(credits), chars, break_on_hyphens=False) or [""]
+
+
+def layout(width: int, height: int, header: int, view=None, right: int | None = None,
+           footer_rows: int = 1) -> Frame:
     """Where the view goes and which projection fills it.
 
     Without a view the projection fits Ukraine; with a link's centre/zoom it uses Leaflet's
@@ -247,8 +255,9 @@ def layout(width: int, height: int, header: int, view=None, right: int | None = 
     """
     right = min(max(width // 3, 160), max(160, right or min(270, max(180, width // 4))))
     view_w = width - MARGIN - right
-    view_h = max(80, height - header - MARGIN - FOOTER)
-    top = height - MARGIN - FOOTER - view_h
+    footer = FOOTER + 12 * (footer_rows - 1)
+    view_h = max(80, height - header - MARGIN - footer)
+    top = height - MARGIN - footer - view_h
     if view is not None and (view.zoom is not None or view.lat is not None):
         lat, lon = (view.lat, view.lon) if view.lat is not None and view.lon is not None \
             else UKRAINE_CENTER

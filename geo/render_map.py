@@ -48,6 +48,7 @@ from geo.render import (
     Frame,
     ImageOptions,
     caption_lines,
+    credit_rows,
     header_height,
     header_layers,
     layout,
@@ -509,7 +510,9 @@ def frame_for(plan: MapPlan, ctx: Context, options: ImageOptions) -> tuple[Frame
                           extra=origin_breakdown(plan))
     right = legend_width(*legend_labels(plan))
     rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
-    return layout(width, height, header_height(lines, rows), options.view, right), lines
+    footer = len(credit_rows(ctx.credits, width - 2 * MARGIN))
+    return layout(width, height, header_height(lines, rows), options.view, right,
+                  footer), lines
 
 
 def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
