@@ -292,7 +292,7 @@ def area_style(group: str, certainty: str, share: float) -> dict:
     events (``share`` of the busiest oblast), border = certainty (ring colour and dash)."""
     s = symbol_style(group, certainty)
     strength = 0.55 if s["dash"] else 1.0  # inferred origins shade lighter
-    return {"fillColor": s["fill"], "fillOpacity": round((0.1 + 0.4 * share ** 0.5) * strength, 3),
+    return {"fillColor": s["fill"], "fillOpacity": round((0.08 + 0.32 * share ** 0.5) * strength, 3),
             "color": s["ring"] if certainty != "stated" else s["fill"],
             "weight": max(1.0, s["weight"]), "dashArray": s["dash"] or None, "opacity": 0.9}
 

@@ -147,6 +147,14 @@
     var marker = L.circleMarker(latlng, t.style[item[2]]);
     marker.bindTooltip(html(f.tip(item[3])), {sticky: true, className: "foliumtooltip"});
     marker.bindPopup(function () { return html(f.pop(item[3])); }, POPUP);
+    // The sticky tooltip would sit on the open popup: hide it until the popup closes.
+    marker.on("popupopen", function () {
+      marker._salvoTip = marker.getTooltip();
+      marker.unbindTooltip();
+    });
+    marker.on("popupclose", function () {
+      if (marker._salvoTip) marker.bindTooltip(marker._salvoTip);
+    });
     marker.on("click", function (e) {
       L.DomEvent.stopPropagation(e);  // a map click would fold the spread-out group
       report(map, [item[3][8]], at || latlng);
