@@ -301,6 +301,31 @@ def points_layer(rows: list[dict], *, opacity: float = 1.0) -> dict:
                 "order": {"field": "rank", "type": "quantitative"}}}
 
 
+def stack_rows(rows: list[dict]) -> list[dict]:
+    """A count for every position several symbols share (they would draw as one dot: the
+    app spreads them on click, a printed map says how many)."""
+    counts: dict[tuple[float, float], int] = {}
+    for r in rows:
+        counts[(r["lon"], r["lat"])] = counts.get((r["lon"], r["lat"]), 0) + 1
+    return [{"lon": lon, "lat": lat, "label": f"×{n}"} for (lon, lat), n in
+            sorted(counts.items()) if n > 1]
+
+
+def stack_layers(rows: list[dict]) -> list[dict]:
+    """The shared-position counts as small bold numbers above-right of the symbol."""
+    stacks = stack_rows(rows)
+    if not stacks:
+        return []
+    where = {"longitude": {"field": "lon", "type": "quantitative"},
+             "latitude": {"field": "lat", "type": "quantitative"},
+             "text": {"field": "label", "type": "nominal"}}
+    text = {"type": "text", "align": "left", "baseline": "bottom", "dx": 6, "dy": -4,
+            "fontSize": 11, "fontWeight": "bold"}
+    return [{"data": {"values": stacks}, "encoding": where,
+             "mark": {**text, "stroke": "white", "strokeWidth": 3, "strokeJoin": "round"}},
+            {"data": {"values": stacks}, "encoding": where, "mark": {**text, "fill": INK}}]
+
+
 def point_groups(rows: list[dict]) -> list[str]:
     """The origins whose colours the symbols use (both of an ambiguous pair)."""
     codes = {c for r in rows for c in codes_of(r["group"])}
@@ -429,7 +454,10 @@ def style_precision_legend(vega: dict) -> dict:
 def counts_text(plan: MapPlan, ctx: Context) -> str:
     k = plan.kinds
     drawn = (f"{k['point']:,} aggregated into numbered circles (size = count, colour = "
-             "the most common origin)" if plan.mode == "grid" else f"{k['point']:,} as points")
+             "the most common origin)" if plan.mode == "grid" else
+             f"{k['point']:,} as points")
+    if plan.mode == "points" and stack_rows(point_rows(plan.points)):
+        drawn += " (×N: N events at one place)"
     if plan.mode == "points" and plan.shown_points < k["point"]:
         drawn = f"{plan.shown_points:,} of {k['point']:,} as points (in and around this view)"
     return (f"{ctx.total:,} events: {drawn}, {k['area']:,} shaded by oblast (located only to "
@@ -470,7 +498,9 @@ def dynamic_layers(plan: MapPlan, frame: Frame) -> list[dict]:
     if plan.mode == "grid" and not plan.grid.empty:
         layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
     elif points:
-        layers.append(points_layer(point_rows(plan.points)))
+        rows = point_rows(plan.points)
+        layers.append(points_layer(rows))
+        layers += stack_layers(rows)
     if points or area_top(plan):
         layers += point_legend_layers(plan_groups(plan), plan_certainties(plan),
                                       precision=points)

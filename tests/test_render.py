@@ -476,3 +476,18 @@ def test_long_credits_wrap_instead_of_being_cut(bundled):
     for word in " · ".join(long).split():
         assert word in text, word
     assert "…" not in text
+
+
+def test_events_sharing_a_place_are_counted_on_the_printed_map(store):
+    # Regression (issue 12): "4 point events" drew as 2 dots with no count.
+    store.upsert(make_events([
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "settlement",
+         "weapon_origin": "PRK", "origin_basis": "reported"},
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "settlement",
+         "weapon_origin": "RUS", "origin_basis": "reported"},
+        {"latitude": 49.99, "longitude": 36.23, "geo_precision": "exact",
+         "weapon_origin": "PRK", "origin_basis": "reported"},
+    ]))
+    text = svg_text(svg(store, Filters(), ImageOptions(width=800, height=560)))
+    assert text.count("×2") == 2  # halo + label, at Kyiv only
+    assert "3 as points (×N: N events at one place)" in text
