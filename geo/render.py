@@ -128,7 +128,7 @@ def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str,
         *extra,
         f"Data: {', '.join(sources) if sources else 'no matching events'}",
         f"Exported {ctx.exported_on.isoformat()} from Salvo. Weapon origin = the country that "
-        "designed or supplied the weapon, not who fired it.",
+        "designed the weapon; supplier = who made or delivered it; neither is who fired it.",
     ]
     chars = max(30, int(width_px / (CAPTION_SIZE * CHAR_WIDTH)))
     lines: list[str] = []
