@@ -24,6 +24,14 @@ from PIL import Image
 
 from geo.cartography import city_layers
 from geo.citation import Context
+from geo.map_symbols import (
+    cell_rows,
+    cells_layers,
+    point_legend_layers,
+    point_rows,
+    points_layer,
+    style_precision_legend,
+)
 from geo.mapplan import MapPlan
 from geo.origins import sort_groups
 from geo.render import (
@@ -47,18 +55,12 @@ from geo.render_map import (
     area_layer,
     area_top,
     basemap_layers,
-    cell_rows,
-    cells_layers,
     furniture_layers,
     map_title,
     mask_layers,
     plan_certainties,
     plan_groups,
-    point_legend_layers,
-    point_rows,
-    points_layer,
     spec,
-    style_precision_legend,
 )
 
 FRAME_MS = 300

@@ -56,7 +56,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # The export layer: none may import inside a function (that is how the old
 # render → export → render_map → render circle was hidden).
 EXPORT_MODULES = ("geo/citation.py", "geo/cartography.py", "geo/render.py",
-                  "geo/render_map.py", "geo/render_timeline.py", "geo/render_html.py",
+                  "geo/render_map.py", "geo/map_symbols.py", "geo/render_timeline.py",
+                  "geo/render_html.py",
                   "geo/animate.py", "geo/export.py", "geo/timeline.py", "ui/exportview.py",
                   "ui/timelineview.py")
 def test_export_modules_import_nothing_inside_functions():

@@ -28,11 +28,12 @@ from geo.citation import citable_query, citable_url, pin_dates, source_datasets,
 from geo.export import export_bytes, gif_inputs, map_inputs
 from geo.filters import Filters, View, parse_query
 from geo.importers import read_events
+from geo.map_symbols import cell_rows, even_ticks
 from geo.maps import plan_map
 from geo.origins import FIXED_COLOURS
 from geo.render import ImageOptions, vega_to_svg
 from geo.render_html import _leaflet_css, _script
-from geo.render_map import _blend, area_alpha, cell_rows, map_spec
+from geo.render_map import _blend, area_alpha, map_spec
 from geo.store.duckdb import DuckDBStore
 from tests.conftest import make_events
 from tests.fixtures.payloads import EVALUATED, HOSTILE
@@ -457,8 +458,6 @@ def test_ambiguous_and_inferred_origins_never_look_stated(store):
 
 
 def test_even_legend_steps():
-    from geo.render_map import even_ticks
-
     assert even_ticks(6) == [2, 4, 6]
     assert even_ticks(130) == [50, 100]
     assert even_ticks(1) == [1]
