@@ -48,9 +48,10 @@ from geo.origins import certainty_of, origin_colour, origin_label, symbol_style
 from geo.schema import parse_candidates
 from geo.settings import DATA_DIR
 
-# Label visibility by zoom (the fitted view is ~6 at 1440 px, ~4.5 at 390 px).
-LABEL_ZOOMS = {"oblast_min_zoom": 5.75, "big_city": 700_000, "big_city_min_zoom": 4,
-               "city_min_zoom": 7}
+# Label visibility by zoom (the fitted view is 5.75 at 1440 px, 4.75 at 390 px): oblast
+# names from 5.75; cities by population tier [people, from zoom], the largest first.
+LABEL_ZOOMS = {"oblast_min_zoom": 5.75,
+               "city_tiers": [[1_000_000, 4], [700_000, 5.5], [0, 7]]}
 CERTAINTY_WORDS = {"stated": "stated", "ambiguous": "ambiguous", "likely": "likely, inferred",
                    "possible": "possible, inferred", "unknown": "origin unknown"}
 
@@ -292,7 +293,8 @@ def area_style(group: str, certainty: str, share: float) -> dict:
     events (``share`` of the busiest oblast), border = certainty (ring colour and dash)."""
     s = symbol_style(group, certainty)
     strength = 0.55 if s["dash"] else 1.0  # inferred origins shade lighter
-    return {"fillColor": s["fill"], "fillOpacity": round((0.08 + 0.32 * share ** 0.5) * strength, 3),
+    opacity = round((0.08 + 0.32 * share ** 0.5) * strength, 3)
+    return {"fillColor": s["fill"], "fillOpacity": opacity,
             "color": s["ring"] if certainty != "stated" else s["fill"],
             "weight": max(1.0, s["weight"]), "dashArray": s["dash"] or None, "opacity": 0.9}
 

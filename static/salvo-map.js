@@ -64,8 +64,9 @@
                                                                   "salvo-label-oblast")});
     });
     data.cities.forEach(function (c) {
-      var big = c[3] >= data.big_city;
-      layers.push({min: big ? data.big_city_min_zoom : data.city_min_zoom,
+      var tier = data.city_tiers.filter(function (t) { return c[3] >= t[0]; })[0];
+      var big = tier === data.city_tiers[0];
+      layers.push({min: tier[1],
                    layer: labelMarker(c[0], c[1], c[2],
                                       big ? "salvo-label-city salvo-big" : "salvo-label-city")});
     });

@@ -90,7 +90,7 @@ def show_attribution(event: dict) -> None:
         st.caption("Evidence: " + for_markdown(evidence))
     ids, days = report_links(evidence)
     for report_id in ids[:5]:
-        st.page_link("pages/3_Events.py", label=f"Attack report {report_id}",
+        st.page_link("pages/3_Events.py", label=f"Attack report {for_markdown(report_id)}",
                      query_params={"event": report_id})
     for day in days[:5]:
         st.page_link("pages/3_Events.py", label=f"Attack reports of {day}",
