@@ -51,9 +51,10 @@ import pandas as pd
 
 from bench.synth import synth_events
 from geo.escape import is_formula_like
-from geo.export import _leaflet_css, _script, export_bytes
+from geo.export import export_bytes
 from geo.filters import Filters
 from geo.maps import base_map, layers, plan_map
+from geo.render_html import _leaflet_css, _script
 from geo.store import StoreError, open_store
 from geo.store.duckdb import DuckDBStore
 from tests.conftest import make_events

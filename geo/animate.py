@@ -15,35 +15,52 @@ coarser (day → week → month → several months). All frames share one palett
 from __future__ import annotations
 
 import io
+import json
 import math
-from dataclasses import replace
+import re
 from datetime import date, timedelta
 
-from geo.filters import Filters
+from PIL import Image
+
+from geo.cartography import city_layers
+from geo.citation import Context
+from geo.map_symbols import (
+    cell_rows,
+    cells_layers,
+    point_legend_layers,
+    point_rows,
+    points_layer,
+    style_precision_legend,
+)
+from geo.mapplan import MapPlan
 from geo.origins import sort_groups
 from geo.render import (
     INK,
     MARGIN,
     MUTED,
+    Frame,
     ImageOptions,
     caption_lines,
-    context,
+    credit_rows,
     header_height,
     header_layers,
     layout,
-    title_text,
     vega_spec,
     vega_to_rgba,
     vega_to_svg,
+    wrap_title,
 )
 from geo.render_map import (
-    MAP_TITLE,
-    plan_for,
+    area_features,
+    area_layer,
+    area_top,
+    basemap_layers,
+    furniture_layers,
+    map_title,
+    mask_layers,
+    plan_certainties,
     plan_groups,
-    point_rows,
-    points_layer,
     spec,
-    style_precision_legend,
 )
 
 FRAME_MS = 300
@@ -127,23 +144,20 @@ def _named(layer: dict, name: str) -> dict:
     return {**layer, "data": {"name": name}}
 
 
-def overlay_template(final, frame, area_top: int, groups: list[str]) -> dict:
+def overlay_template(final, frame, top: int, groups: list[str]) -> dict:
     """The moving layers as one compiled Vega spec; frames only swap its datasets.
 
     Compiling Vega-Lite once instead of per frame halves the time of a long animation.
     """
-    from geo.render_map import area_layer, cells_layers
-
     layers = []
-    if area_top:
-        layers.append(_named(area_layer(final.areas.iloc[0:0], area_top), "areas"))
+    if top:
+        layers.append(_named(area_layer([], top)[0], "areas"))
     if final.mode == "grid" and groups:
         circles, halo, label = cells_layers([], groups, legend=False)
         layers += [_named(circles, "cells"), _named(halo, "labels"), _named(label, "labels")]
     elif groups:
-        faded = points_layer([], groups, legend=False, opacity=EARLIER_OPACITY)
-        layers.append(_named(faded, "earlier"))
-        layers.append(_named(points_layer([], groups, legend=False), "newest"))
+        layers.append(_named(points_layer([], opacity=EARLIER_OPACITY), "earlier"))
+        layers.append(_named(points_layer([]), "newest"))
     layers += stamp_layers()
     vl = spec(frame, layers, transparent=True, legends=False)
     vl["datasets"] = {"areas": [], "cells": [], "labels": [], "earlier": [], "newest": [],
@@ -157,62 +171,77 @@ def fill_template(template: dict, values: dict[str, list]) -> dict:
     return {**template, "data": data}
 
 
-def gif_specs(store, filters: Filters, options: ImageOptions, exported_on: date):
+def spans_for(ctx: Context, options: ImageOptions) -> tuple[str, list[tuple[date, date]]]:
+    """The frames' step and (start, end) periods over the export's pinned range."""
+    first = ctx.first or ctx.exported_on
+    return periods(first, ctx.last or first, options.step, options.max_frames)
+
+
+def _counts(ctx: Context, options: ImageOptions, mode: str | None) -> str:
+    step, spans = spans_for(ctx, options)
+    first = ctx.first or ctx.exported_on
+    text = (f"{ctx.total:,} events, shown cumulatively per {step} from {first.isoformat()} "
+            f"to {(ctx.last or first).isoformat()} ({len(spans)} frames)")
+    if mode is None:
+        return text
+    text += (": numbered circles count the events up to each date (size = count, colour = "
+             "the most common origin)" if mode == "grid" else
+             ": the newest step in full colour, earlier events faded")
+    return text + "; oblast shading counts events located only to an oblast."
+
+
+def probe_frame(ctx: Context, options: ImageOptions) -> Frame:
+    """A first layout (the caption without the drawing mode) to choose the plan's zoom."""
+    width, height = options.size("gif")
+    return layout(width, height, header_height(caption_lines(ctx, _counts(ctx, options, None),
+                                                             width)), options.view)
+
+
+def gif_frame(ctx: Context, options: ImageOptions, mode: str) -> tuple[Frame, list[str]]:
+    """The layout and caption of every frame, once the drawing mode is known."""
+    width, height = options.size("gif")
+    lines = caption_lines(ctx, _counts(ctx, options, mode), width - 2 * MARGIN)
+    rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
+    footer = len(credit_rows(ctx.credits, width - 2 * MARGIN))
+    return layout(width, height, header_height(lines, rows), options.view,
+                  footer_rows=footer), lines
+
+
+def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan]):
     """The base spec and one overlay spec per frame (Vega), plus each frame's date stamp.
 
-    Returns ``(base, frame_geometry, [(overlay, stamp_text), …])``.
+    ``final`` is the plan of the whole range, ``plans`` the cumulative plan of each step
+    (:func:`spans_for`). Returns ``(base, frame_geometry, [(overlay, stamp_text), …])``.
     """
-    from geo.maps import plan_map
-    from geo.render_map import (
-        area_features,
-        area_layer,
-        basemap_layers,
-        cell_rows,
-        cells_layers,
-        mask_layers,
-    )
-
-    width, height = options.size("gif")
-    ctx = context(store, filters, exported_on)
-    first = ctx.first or exported_on
-    last = ctx.last or first
-    step, spans = periods(first, last, options.step, options.max_frames)
-    counts = (f"{ctx.total:,} events, shown cumulatively per {step} from {first.isoformat()} "
-              f"to {last.isoformat()} ({len(spans)} frames)")
-    probe = layout(width, height, header_height(caption_lines(ctx, counts, width)),
-                   options.view)
-    final = plan_for(store, ctx.pinned, probe, options)
-    counts += (": numbered circles count the events up to each date (size = count, colour = "
-               "the most common origin)" if final.mode == "grid" else
-               ": the newest step in full colour, earlier events faded")
-    counts += "; oblast shading counts events located only to an oblast."
-    lines = caption_lines(ctx, counts, width - 2 * MARGIN)
-    frame = layout(width, height, header_height(lines), options.view)
-    final = plan_for(store, ctx.pinned, frame, options)
-    area_top = int(final.areas["n"].max()) if not final.areas.empty else 0
+    step, spans = spans_for(ctx, options)
+    first = spans[0][0]
+    frame, lines = gif_frame(ctx, options, final.mode)
+    top = area_top(final)
     grid = final.mode == "grid"
     cell_top = max((r["n"] for r in cell_rows(final.grid)), default=0) if grid else 0
     # Grid: any origin present may be the most common one in some earlier frame.
     groups = sort_groups(final.grid["origin_group"].astype(str)) if grid else plan_groups(final)
+    certainties = sorted({c for p in plans for c in plan_certainties(p)})
 
-    base_layers = basemap_layers(frame)
-    if area_top:
-        base_layers.append(area_layer(final.areas.iloc[0:0], area_top))
+    base_layers = basemap_layers(frame) + city_layers(frame)
+    if top:
+        base_layers += area_layer([], top)[1:]  # the key; the shapes move per frame
     if groups:
-        base_layers += (cells_layers([], groups)[:1] if grid else [points_layer([], groups)])
+        base_layers += (cells_layers([], groups)[:1] if grid else
+                        point_legend_layers(groups, certainties))
+    elif top:
+        base_layers += point_legend_layers(plan_groups(final), certainties, precision=False)
     base_layers += mask_layers(frame)
-    base_layers += header_layers(title_text(options, MAP_TITLE), lines, frame.top)
+    base_layers += furniture_layers(frame, ctx)
+    base_layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),
+                                 lines, frame.top)
     base = style_precision_legend(vega_spec(spec(frame, base_layers)))
 
-    template = overlay_template(final, frame, area_top, groups)
-    bbox = frame.bbox() if options.view is not None and options.view.lat is not None else None
-    limit = 0 if grid else options.max_points
+    template = overlay_template(final, frame, top, groups)
     overlays = []
     previous = 0
-    for start, end in spans:
-        cumulative = replace(ctx.pinned, date_from=first, date_to=end)
-        plan = plan_map(store, cumulative, max_points=limit, zoom=frame.zoom, bbox=bbox)
-        values: dict[str, list] = {"areas": area_features(plan.areas)}
+    for (start, end), plan in zip(spans, plans, strict=True):
+        values: dict[str, list] = {"areas": area_features(plan, top)}
         if plan.mode == "grid":
             # Circle sizes relative to the last frame's largest cell: comparable over time.
             rows = cell_rows(plan.grid, cell_top)
@@ -230,12 +259,11 @@ def gif_specs(store, filters: Filters, options: ImageOptions, exported_on: date)
     return base, frame, overlays
 
 
-def render_gif(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
-    from PIL import Image
-
+def render_gif(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan]
+               ) -> bytes:
     scale = options.scale
     width, height = options.size("gif")
-    base_spec, frame, overlays = gif_specs(store, filters, options, exported_on)
+    base_spec, frame, overlays = gif_specs(ctx, options, final, plans)
     size = (round(width * scale), round(height * scale))
     base = vega_to_rgba(base_spec, scale)
     base = base.crop((0, 0, *size)) if base.size != size else base
@@ -264,9 +292,6 @@ def render_gif(store, filters: Filters, options: ImageOptions, exported_on: date
 
 def _key_colours(vega: dict) -> list[str]:
     """Colours that must survive quantisation exactly: every colour literal in the spec."""
-    import json
-    import re
-
     found = re.findall(r'"(#[0-9a-fA-F]{6})"', json.dumps(vega))
     return list(dict.fromkeys(["#ffffff", "#000000", INK, MUTED, *found]))
 
@@ -277,8 +302,6 @@ def shared_palette(samples: list, key_colours: list[str]):
     A palette fitted to pixels alone merges small but meaningful areas (legend swatches, a
     few points) into their surroundings; the origin colours must stay exact.
     """
-    from PIL import Image
-
     fixed = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in key_colours][:96]
     room = PALETTE_SIZE - len(fixed)
     width, height = samples[0].size
@@ -297,9 +320,9 @@ def shared_palette(samples: list, key_colours: list[str]):
     return palette
 
 
-def frame_svgs(store, filters: Filters, options: ImageOptions, exported_on: date,
+def frame_svgs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[MapPlan],
                limit: int | None = None) -> tuple[str, list[str]]:
     """The base SVG and the overlay SVGs (for tests: their text is searchable)."""
-    base_spec, _frame, overlays = gif_specs(store, filters, options, exported_on)
+    base_spec, _frame, overlays = gif_specs(ctx, options, final, plans)
     chosen = overlays if limit is None else overlays[:limit]
     return vega_to_svg(base_spec), [vega_to_svg(s) for s, _ in chosen]

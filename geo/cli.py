@@ -101,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXPORT_FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "png-timeline", "gif",
-                  "html")
+EXPORT_FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "svg-map", "pdf-map",
+                  "png-timeline", "svg-timeline", "pdf-timeline", "gif", "html")
 
 
 def _add_export_flags(exp: argparse.ArgumentParser) -> None:
@@ -119,11 +119,17 @@ def _add_export_flags(exp: argparse.ArgumentParser) -> None:
                       help="pixels (default: png-map 800, png-timeline 600, gif 560)")
     look.add_argument("--scale", type=float, default=1.0,
                       help="pixel density, e.g. 2 for print (the file is width*scale wide)")
+    look.add_argument("--dpi", type=int, default=0,
+                      help="png: print resolution (72-600); the file states it and has "
+                      "width*dpi/96 pixels (overrides --scale)")
     look.add_argument("--step", default="auto", choices=("auto", "day", "week", "month"),
                       help="gif: one frame per step; png-timeline: one bar per step")
     look.add_argument("--title", default="", help="title printed on the image or map")
     look.add_argument("--measure", default="events",
-                      help="png-timeline: events, launched or destroyed_share")
+                      help="timeline: events, launched or destroyed_share")
+    look.add_argument("--stack", default="origin",
+                      help="timeline: stack bars by origin, supplier, family, class, model, "
+                      "origin-family or origin-class")
     for flag in ("lat", "lon", "zoom"):
         look.add_argument(f"--{flag}", help=f"map view {flag} (as in the dashboard URL)")
     look.add_argument("--max-points", type=int, default=0,
@@ -306,11 +312,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     options = ImageOptions(
         width=args.width, height=args.height, scale=args.scale, step=args.step,
-        title=args.title, measure=args.measure,
+        title=args.title, measure=args.measure, stack=args.stack,
         view=parsed_view.view if view_params and parsed_view.view != View() else None,
         max_points=args.max_points or settings.get("max_points"),
         max_frames=args.max_frames,
     )
+    if args.dpi:
+        options = options.at_dpi(args.dpi)
     try:
         validate(args.format, options)
     except ValueError as exc:  # an option out of range: one line, no traceback
@@ -327,7 +335,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         store.close()
     elapsed = time.perf_counter() - started
     shape = ""
-    if args.format in ("png-map", "png-timeline", "gif"):
+    if args.format in ("png-map", "png-timeline", "gif"):  # pixels (svg/pdf are vector)
         width, height = options.size(args.format)
         shape = f", {round(width * options.scale)}x{round(height * options.scale)} px"
     print(f"wrote {args.format} to {args.out} ({len(result.data):,} bytes{shape}): "

@@ -67,6 +67,16 @@ def for_script_json(value: object) -> str:
             .replace("\u2029", "\\u2029"))
 
 
+def for_inline_script(code: str) -> str:
+    r"""Our own or vendored JavaScript made safe to inline in a ``<script>`` element: inside
+    it only ``</script`` (and ``<!--``) can end or confuse the element.
+
+    >>> for_inline_script('s = "</script>"; // <!-- x')
+    's = "<\\/script>"; // <\\!-- x'
+    """
+    return code.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
 def for_spreadsheet(value: object) -> object:
     """Neutralise a CSV/XLSX cell that a spreadsheet would run as a formula.
 

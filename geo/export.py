@@ -1,39 +1,62 @@
 """Exports of the filtered events, one entry point for the app and the CLI.
 
 * data: CSV, GeoJSON, GeoParquet, XLSX in the canonical schema (this module);
-* images: ``png-map`` (:mod:`geo.render_map`), ``png-timeline`` (:mod:`geo.render_timeline`),
-  ``gif`` (:mod:`geo.animate`), rendered on the server by vl-convert, no browser;
-* ``html``: a self-contained interactive folium map (this module) that opens offline.
+* maps: ``png-map``/``svg-map``/``pdf-map`` (:mod:`geo.render_map`), timelines:
+  ``png-timeline``/``svg-timeline``/``pdf-timeline`` (:mod:`geo.render_timeline`), the
+  ``gif`` animation (:mod:`geo.animate`), all drawn on the server by vl-convert (no browser;
+  SVG and PDF keep text as text for print);
+* ``html``: a self-contained interactive folium map (:mod:`geo.render_html`).
+
+This module is the only export code that reads the store: it plans (``*_inputs``) and hands
+the plan and a :class:`~geo.citation.Context` to pure renderers, which import nothing of it.
 
 Exports are deterministic (same data + filters + export date → same bytes; images → same
 pixels) so they can be cited and diffed. CSV and XLSX cells that a spreadsheet would run as
 formulas are neutralised with a leading apostrophe (OWASP CSV injection); GeoJSON keeps raw
-values (JSON is not executed); every string in the HTML goes through ``geo.escape.for_map``.
-
-Citable links (:func:`citable_url`) carry every filter and pin ``from``/``to`` to explicit
-dates, so a link does not silently change meaning when newer events arrive.
+values (JSON is not executed). Citable links live in :mod:`geo.citation`.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
 import math
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
+import geopandas as gpd
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from geo.escape import for_map, for_spreadsheet
-from geo.filters import Filters, View, to_query
-from geo.render import ImageOptions, check_options
+from geo.animate import gif_frame, render_gif, spans_for
+from geo.animate import probe_frame as probe_gif
+from geo.citation import Context, context
+from geo.escape import for_spreadsheet
+from geo.filters import Filters
+from geo.mapplan import UKRAINE_ZOOM, MapPlan, plan_map
+from geo.render import Frame, ImageOptions, check_options
+from geo.render_html import map_html
+from geo.render_map import (
+    frame_for,
+    needs_bbox,
+    probe_frame,
+    render_map_pdf,
+    render_map_png,
+    render_map_svg,
+)
+from geo.render_timeline import (
+    render_timeline_pdf,
+    render_timeline_png,
+    render_timeline_svg,
+    timeline_bin,
+)
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
+from geo.timeline import MEASURES, STACKS, stack_counts
 
 DATA_FORMATS = ("csv", "geojson", "geoparquet", "xlsx")
 
@@ -101,8 +124,6 @@ NOTES_SHEET = "notes"
 
 def _xlsx_text(value: str) -> tuple[str, str]:
     """A text cell as the workbook can hold it, and why it differs ('' when it does not)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     why = []
     text = for_spreadsheet(value)
     if ILLEGAL_CHARACTERS_RE.search(text):  # XML 1.0 cannot carry them: openpyxl refuses
@@ -146,8 +167,6 @@ def to_geoparquet_bytes(frame: pd.DataFrame) -> bytes:
     """GeoParquet (point geometry, EPSG:4326, the canonical columns, values as stored), read
     back by ``geopandas.read_parquet``; events without coordinates have a null geometry.
     Raw values, like GeoJSON: Parquet is not opened by spreadsheets as formulas."""
-    import geopandas as gpd
-
     table = pd.DataFrame(records(frame), columns=list(COLUMNS))
     for column in COUNT_COLUMNS:
         table[column] = table[column].astype("Int64")
@@ -170,8 +189,6 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, exported_on: date) -> bytes:
     control characters XML cannot carry are replaced; a ``notes`` sheet lists every such
     cell (issue 14, item 7), so nothing is lost silently.
     """
-    from openpyxl import Workbook
-
     book = Workbook()
     sheet = book.active
     sheet.title = "events"
@@ -242,68 +259,22 @@ def export_events(store, filters: Filters, fmt: str, out: Path, *, exported_on: 
     return len(frame)
 
 
-# ---- citable state ------------------------------------------------------------------------
-def _day(value: object) -> date | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def store_range(store) -> tuple[date | None, date | None]:
-    """First and last date of the events the store shows (active, published), or Nones."""
-    where, params = store.where(Filters())
-    frame = store._query(
-        "SELECT CAST(min(event_date) AS VARCHAR) AS first, CAST(max(event_date) AS VARCHAR) "
-        f"AS last FROM events WHERE {where}", params)
-    return _day(frame["first"].iloc[0]), _day(frame["last"].iloc[0])
-
-
-def source_datasets(store, filters: Filters) -> list[str]:
-    """The distinct ``source_dataset`` values of the events matching ``filters``, sorted."""
-    where, params = store.where(filters)
-    frame = store._query(
-        f"SELECT DISTINCT source_dataset AS d FROM events WHERE {where} ORDER BY 1", params)
-    return [str(v) for v in frame["d"] if v is not None and str(v)]
-
-
-def pin_dates(filters: Filters, first: date | None, last: date | None) -> Filters:
-    """``filters`` with explicit from/to: the filters' own dates, else the store's range.
-
-    A link or caption that says "all dates" changes meaning when newer data arrives; one
-    that says 2022-09-28 – 2026-04-05 keeps showing the same events.
-    """
-    return filters.with_dates(filters.date_from or first, filters.date_to or last)
-
-
-def citable_query(filters: Filters, view: View | None, first: date | None,
-                  last: date | None) -> dict[str, str | list[str]]:
-    """URL parameters for a link that keeps its meaning: all filters, dates pinned, view."""
-    return to_query(pin_dates(filters, first, last), view)
-
-
-def citable_url(base: str, filters: Filters, view: View | None, first: date | None,
-                last: date | None) -> str:
-    """``base`` (the page URL without a query, or '' for a relative link) plus the query."""
-    query = urlencode(citable_query(filters, view, first, last), doseq=True)
-    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{query}" if query else base
-
-
 # ---- every format -------------------------------------------------------------------------
-FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "png-timeline", "gif", "html")
+FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "svg-map", "pdf-map", "png-timeline",
+           "svg-timeline", "pdf-timeline", "gif", "html")
+MAP_FORMATS = ("png-map", "svg-map", "pdf-map")
+TIMELINE_FORMATS = ("png-timeline", "svg-timeline", "pdf-timeline")
 FORMAT_LABELS = {
     "csv": "CSV (events table)",
     "geojson": "GeoJSON (events as features)",
     "geoparquet": "GeoParquet (events as features, for geopandas/QGIS)",
     "xlsx": "Excel workbook (events table)",
     "png-map": "PNG image of the map",
+    "svg-map": "SVG of the map (vector, for print and editing)",
+    "pdf-map": "PDF of the map (vector, for print)",
     "png-timeline": "PNG image of the timeline",
+    "svg-timeline": "SVG of the timeline (vector, for print and editing)",
+    "pdf-timeline": "PDF of the timeline (vector, for print)",
     "gif": "GIF animation of the map over time",
     "html": "Interactive map (HTML, works offline)",
 }
@@ -313,10 +284,18 @@ MEDIA = {
     "geoparquet": ("application/vnd.apache.parquet", "parquet"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "png-map": ("image/png", "png"),
+    "svg-map": ("image/svg+xml", "svg"),
+    "pdf-map": ("application/pdf", "pdf"),
     "png-timeline": ("image/png", "png"),
+    "svg-timeline": ("image/svg+xml", "svg"),
+    "pdf-timeline": ("application/pdf", "pdf"),
     "gif": ("image/gif", "gif"),
     "html": ("text/html", "html"),
 }
+MAP_RENDERERS = {"png-map": render_map_png, "svg-map": render_map_svg,
+                 "pdf-map": render_map_pdf, "html": map_html}
+TIMELINE_RENDERERS = {"png-timeline": render_timeline_png, "svg-timeline": render_timeline_svg,
+                      "pdf-timeline": render_timeline_pdf}
 
 
 @dataclass(frozen=True)
@@ -332,30 +311,87 @@ class Exported:
 
 
 def file_name(fmt: str, exported_on: date) -> str:
-    stem = {"png-map": "map", "png-timeline": "timeline", "gif": "map-animation",
-            "html": "map"}.get(fmt, "events")
+    stem = {"gif": "map-animation", "html": "map"}.get(fmt, fmt.split("-")[-1])
+    stem = stem if fmt not in DATA_FORMATS else "events"
     return f"salvo-{stem}-{exported_on.isoformat()}.{MEDIA[fmt][1]}"
+
+
+# ---- planning: the only export code that reads the store ------------------------------------
+def _plan(store, filters: Filters, frame: Frame, options: ImageOptions, max_points: int
+          ) -> MapPlan:
+    bbox = frame.bbox() if needs_bbox(options) else None
+    return plan_map(store, filters, max_points=max_points, zoom=frame.zoom, bbox=bbox)
+
+
+def map_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
+               ) -> tuple[MapPlan, Context]:
+    """The plan and caption facts of a static map.
+
+    Laid out once to know the zoom, planned, then laid out with the real caption (its
+    length moves the view): planned again only if the view moved.
+    """
+    ctx = context(store, filters, exported_on)
+    probe = probe_frame(options)
+    plan = _plan(store, filters, probe, options, options.max_points)
+    frame, _lines = frame_for(plan, ctx, options)
+    if frame.zoom != probe.zoom or (needs_bbox(options) and frame.bbox() != probe.bbox()):
+        plan = _plan(store, filters, frame, options, options.max_points)
+    return plan, ctx
+
+
+def html_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
+                ) -> tuple[MapPlan, Context]:
+    """The interactive map starts at the link's zoom (or all of Ukraine), like the app."""
+    view = options.view
+    zoom = view.zoom if view and view.zoom else UKRAINE_ZOOM
+    return (plan_map(store, filters, max_points=options.max_points, zoom=zoom),
+            context(store, filters, exported_on))
+
+
+def gif_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
+               ) -> tuple[Context, MapPlan, list[MapPlan]]:
+    """The whole range's plan and one cumulative plan per frame (same zoom and view)."""
+    ctx = context(store, filters, exported_on)
+    final = _plan(store, ctx.pinned, probe_gif(ctx, options), options, options.max_points)
+    frame, _lines = gif_frame(ctx, options, final.mode)
+    final = _plan(store, ctx.pinned, frame, options, options.max_points)
+    limit = 0 if final.mode == "grid" else options.max_points
+    _step, spans = spans_for(ctx, options)
+    first = spans[0][0]
+    plans = [_plan(store, replace(ctx.pinned, date_from=first, date_to=end), frame, options,
+                   limit) for _start, end in spans]
+    return ctx, final, plans
+
+
+def timeline_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
+                    ) -> tuple[pd.DataFrame, Context, str]:
+    """The timeline aggregate (stacked as asked), the caption facts and the bin used."""
+    ctx = context(store, filters, exported_on)
+    bin_ = timeline_bin(options, ctx.first, ctx.last)
+    return stack_counts(store, filters, bin_, options.stack), ctx, bin_
 
 
 def export_bytes(store, filters: Filters, fmt: str, *, exported_on: date,
                  options: ImageOptions | None = None) -> Exported:
     """The bytes of one export. Same data, filters, options and date → same bytes
-    (data formats and HTML) or the same pixels (images)."""
+    (data formats, SVG and HTML) or the same pixels (images)."""
     options = options or ImageOptions()
     validate(fmt, options)
     if fmt in DATA_FORMATS:
         frame = store.events(filters, newest_first=False)
         return Exported(render(frame, fmt, exported_on=exported_on), fmt, len(frame),
                         tuple(export_notes(frame, fmt)))
-    if fmt == "png-map":
-        from geo.render_map import render_map_png as make
-    elif fmt == "png-timeline":
-        from geo.render_timeline import render_timeline_png as make
+    if fmt in TIMELINE_RENDERERS:
+        counts, ctx, bin_ = timeline_inputs(store, filters, options, exported_on)
+        data = TIMELINE_RENDERERS[fmt](counts, ctx, options, bin_)
     elif fmt == "gif":
-        from geo.animate import render_gif as make
+        ctx, final, plans = gif_inputs(store, filters, options, exported_on)
+        data = render_gif(ctx, options, final, plans)
     else:
-        make = map_html
-    return Exported(make(store, filters, options, exported_on), fmt, store.count(filters))
+        make = html_inputs if fmt == "html" else map_inputs
+        plan, ctx = make(store, filters, options, exported_on)
+        data = MAP_RENDERERS[fmt](plan, ctx, options)
+    return Exported(data, fmt, ctx.total)
 
 
 def validate(fmt: str, options: ImageOptions) -> None:
@@ -365,9 +401,10 @@ def validate(fmt: str, options: ImageOptions) -> None:
     if fmt in DATA_FORMATS:
         return
     check_options(options, fmt)
-    measures = ("events", "launched", "destroyed_share")  # geo.timeline.MEASURES
-    if fmt == "png-timeline" and options.measure not in measures:
-        raise ValueError(f"measure {options.measure!r}: use one of {', '.join(measures)}")
+    if fmt in TIMELINE_FORMATS and options.measure not in MEASURES:
+        raise ValueError(f"measure {options.measure!r}: use one of {', '.join(MEASURES)}")
+    if fmt in TIMELINE_FORMATS and options.stack not in STACKS:
+        raise ValueError(f"stack {options.stack!r}: use one of {', '.join(STACKS)}")
 
 
 def export_to_file(store, filters: Filters, fmt: str, out: Path, *, exported_on: date,
@@ -378,118 +415,3 @@ def export_to_file(store, filters: Filters, fmt: str, out: Path, *, exported_on:
     tmp.write_bytes(result.data)
     tmp.replace(out)  # no half-written file under the final name
     return result
-
-
-# ---- self-contained HTML map --------------------------------------------------------------
-def _leaflet_css() -> str:
-    """leaflet.css with its images inlined as data: URIs (no relative file lookups)."""
-    from geo.assets import vendor_file
-
-    css = vendor_file("leaflet.css").read_text(encoding="utf-8")
-    images = vendor_file("images")
-
-    def inline(match: re.Match) -> str:
-        path = images / Path(match.group(1)).name
-        if not path.is_file():
-            return "url(data:,)"
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f"url(data:image/png;base64,{data})"
-
-    return re.sub(r"url\(\s*['\"]?images/([\w.-]+)['\"]?\s*\)", inline, css)
-
-
-def _script(name: str) -> str:
-    from geo.assets import vendor_file
-
-    text = vendor_file(name).read_text(encoding="utf-8")
-    # Inside <script>, only "</script" (and "<!--") can end or confuse the element.
-    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
-
-
-def _legend_html(title: str, lines: list[str], plan) -> str:
-    """The legend and caption box; every text through geo.escape.for_map."""
-    from geo.maps import legend_items
-
-    swatch = ('<span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
-              'margin-right:6px;vertical-align:-1px;background:{}"></span>')
-    parts = [f'<div style="color:#444">{for_map(line)}</div>' for line in lines]
-    items = legend_items(plan) if plan.mode == "points" else []
-    if items:
-        parts.append('<div style="font-weight:bold;margin-top:6px">Weapon origin</div>')
-        parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
-                  for c, label in items]
-        parts.append('<div style="font-weight:bold;margin-top:6px">Location precision</div>')
-        parts += [f"<div>{for_map(text)}</div>" for text in (
-            "● small solid dot: exact point", "◯ ring: settlement centre",
-            "◌ large dashed circle: district centre (approximate)")]
-    if plan.mode == "grid":
-        parts.append('<div style="font-weight:bold;margin-top:6px">Aggregated events</div>')
-        parts.append("<div>" + for_map("numbered circle: size = count, colour = the most "
-                                       "common origin (hover for the breakdown)") + "</div>")
-        parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
-                  for c, label in legend_items(plan)]
-    if not plan.areas.empty:
-        parts.append('<div style="margin-top:6px"><span style="display:inline-block;'
-                     'width:14px;height:10px;background:#e6550d;opacity:.45;margin-right:6px">'
-                     '</span>' + for_map("shaded oblast: events located only to the oblast")
-                     + "</div>")
-    # <details>: readers can fold the box away without any script.
-    return ('<details open id="salvo-legend" style="position:fixed;left:10px;bottom:44px;'
-            "z-index:1000;max-width:380px;max-height:70vh;overflow:auto;"
-            "background:rgba(255,255,255,.93);border:1px solid #bbb;border-radius:4px;"
-            'padding:6px 10px;font:12px/1.4 sans-serif;color:#222">'
-            '<summary style="font-weight:bold;font-size:14px;cursor:pointer">'
-            f"{for_map(title)}</summary>" + "".join(parts) + "</details>")
-
-
-def _stable_ids(root) -> None:
-    """Replace folium's random element ids by a counter, so the HTML is reproducible."""
-    counter = 0
-    stack = [root]
-    while stack:
-        element = stack.pop(0)
-        counter += 1
-        element._id = f"{counter:032x}"
-        stack.extend(getattr(element, "_children", {}).values())
-        for extra in ("header", "html", "script"):
-            child = getattr(element, extra, None)
-            if child is not None and child is not element and hasattr(child, "_children"):
-                stack.append(child)
-
-
-def map_html(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
-    """A self-contained interactive map: Leaflet, jQuery and CSS inlined; no tiles, no CDN."""
-    from branca.element import Element
-
-    from geo.maps import UKRAINE_ZOOM, base_map, layers, plan_map
-    from geo.render import EXTENT, caption_lines, context, title_text
-    from geo.render_map import MAP_TITLE, counts_text, origin_breakdown
-
-    ctx = context(store, filters, exported_on)
-    view = options.view
-    zoom = (view.zoom if view and view.zoom else UKRAINE_ZOOM)
-    plan = plan_map(store, filters, max_points=options.max_points, zoom=zoom)
-    lines = caption_lines(ctx, counts_text(plan, ctx), 10**6, extra=origin_breakdown(plan))
-    has_centre = view is not None and view.lat is not None and view.lon is not None
-    fmap = base_map(center=(view.lat, view.lon) if has_centre else (48.6, 31.3), zoom=zoom,
-                    local_assets=False)
-    fmap.default_js = []  # inlined below instead of CDN links
-    fmap.default_css = []
-    for layer in layers(plan):
-        layer.add_to(fmap)
-    if not has_centre:
-        west, south, east, north = EXTENT
-        fmap.fit_bounds([[south, west], [north, east]])
-    title = title_text(options, MAP_TITLE)
-    root = fmap.get_root()
-    root.title = for_map(title)
-    root.html.add_child(Element(_legend_html(title, lines, plan)), name="salvo_legend")
-    _stable_ids(root)
-    page = root.render()
-    assets = (f"<style>{_leaflet_css()}</style>\n<script>{_script('leaflet.js')}</script>\n"
-              f"<script>{_script('jquery.min.js')}</script>\n")
-    head_end = page.find("</head>")
-    if head_end < 0:
-        raise RuntimeError("folium produced HTML without a </head>")
-    page = page[:head_end] + assets + page[head_end:]
-    return page.encode("utf-8")

@@ -16,25 +16,40 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import textwrap
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from geo.filters import Filters, View, describe
+import vl_convert as vlc
+from PIL import Image
+from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
+from shapely.geometry.polygon import orient
+
+from geo.citation import Context
+from geo.filters import View, describe
+from geo.mapplan import UKRAINE_CENTER, UKRAINE_ZOOM, basemap_features
 from geo.store.base import BBox
 
-IMAGE_FORMATS = ("png-map", "png-timeline", "gif")
+IMAGE_FORMATS = ("png-map", "svg-map", "pdf-map", "png-timeline", "svg-timeline",
+                 "pdf-timeline", "gif")
 STEPS = ("auto", "day", "week", "month")
 DEFAULT_SIZE = {"png-map": (1200, 800), "png-timeline": (1200, 600), "gif": (800, 560)}
+DEFAULT_SIZE |= {f"{kind}-{what}": DEFAULT_SIZE[f"png-{what}"]
+                 for kind in ("svg", "pdf") for what in ("map", "timeline")}
 MIN_WIDTH, MIN_HEIGHT, MAX_SIDE = 480, 320, 4000
-MIN_SCALE, MAX_SCALE = 0.5, 4.0
+MIN_SCALE, MAX_SCALE = 0.5, 6.25  # 6.25 = 600 dpi over the 96-pixels-per-inch layout
+MAX_PIXELS = 40_000_000  # a PNG/PDF page after scaling (memory of one raster)
+CSS_DPI = 96  # layout pixels per inch: --dpi 300 draws every layout pixel 300/96 times
+MIN_DPI, MAX_DPI = 72, 600
 MAX_GIF_PIXELS = 1600 * 1200  # per frame, after scaling: keeps a 120-frame GIF in memory
 MAX_TITLE = 120
 MAX_SOURCES_SHOWN = 6
 MAX_CAPTION_LINES = 3  # per caption paragraph
 EXTENT = (22.0, 44.25, 40.3, 52.45)  # west, south, east, north: Ukraine with Crimea
 MARGIN = 12
+FOOTER = 18  # one credits line under a map (and 12 pixels per extra line)
+CREDIT_SIZE = 10
 
 TITLE_SIZE = 18
 CAPTION_SIZE = 12
@@ -57,6 +72,13 @@ class ImageOptions:
     view: View | None = None  # map centre/zoom from a link; None = all of Ukraine
     max_points: int = 2000  # same meaning as the SALVO_MAX_POINTS setting
     max_frames: int = 120
+    dpi: int = 0  # PNG: the print resolution written into the file (0 = none stated)
+    stack: str = "origin"  # timeline: what the bars are stacked by (geo.timeline.STACKS)
+
+    def at_dpi(self, dpi: int) -> ImageOptions:
+        """The same layout rendered for print: ``dpi`` stated in the PNG, pixels to match
+        (a 1200-pixel-wide map at 300 dpi is 3750 pixels and 12.5 inches wide)."""
+        return replace(self, dpi=dpi, scale=round(dpi / CSS_DPI, 4))
 
     def size(self, fmt: str) -> tuple[int, int]:
         default = DEFAULT_SIZE.get(fmt, DEFAULT_SIZE["png-map"])
@@ -69,8 +91,13 @@ def check_options(options: ImageOptions, fmt: str) -> None:
     if not (MIN_WIDTH <= width <= MAX_SIDE and MIN_HEIGHT <= height <= MAX_SIDE):
         raise ValueError(f"size {width}x{height}: width must be {MIN_WIDTH}–{MAX_SIDE} and "
                          f"height {MIN_HEIGHT}–{MAX_SIDE} pixels")
+    if options.dpi and not MIN_DPI <= options.dpi <= MAX_DPI:
+        raise ValueError(f"dpi {options.dpi}: must be between {MIN_DPI} and {MAX_DPI}")
     if not MIN_SCALE <= options.scale <= MAX_SCALE or math.isnan(options.scale):
         raise ValueError(f"scale {options.scale}: must be between {MIN_SCALE} and {MAX_SCALE}")
+    if width * height * options.scale ** 2 > MAX_PIXELS:
+        raise ValueError(f"{width}x{height} at scale {options.scale} is too large: at most "
+                         f"{MAX_PIXELS:,} pixels")
     if fmt == "gif" and width * height * options.scale ** 2 > MAX_GIF_PIXELS:
         raise ValueError(f"a GIF frame of {width}x{height} at scale {options.scale} is too "
                          f"large: at most {MAX_GIF_PIXELS:,} pixels (e.g. 1600x1200 at 1)")
@@ -80,33 +107,6 @@ def check_options(options: ImageOptions, fmt: str) -> None:
         raise ValueError("max_frames must be between 2 and 500")
     if options.max_points < 1:
         raise ValueError("max_points must be positive")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every caption says, computed once per export."""
-
-    filters: Filters  # as requested
-    pinned: Filters  # with explicit from/to (the effective range)
-    total: int
-    sources: tuple[str, ...]
-    exported_on: date
-
-    @property
-    def first(self) -> date | None:
-        return self.pinned.date_from
-
-    @property
-    def last(self) -> date | None:
-        return self.pinned.date_to
-
-
-def context(store, filters: Filters, exported_on: date) -> Context:
-    from geo.export import pin_dates, source_datasets, store_range
-
-    first, last = store_range(store)
-    return Context(filters, pin_dates(filters, first, last), store.count(filters),
-                   tuple(source_datasets(store, filters)), exported_on)
 
 
 def title_text(options: ImageOptions, default: str) -> str:
@@ -128,7 +128,7 @@ def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str,
         *extra,
         f"Data: {', '.join(sources) if sources else 'no matching events'}",
         f"Exported {ctx.exported_on.isoformat()} from Salvo. Weapon origin = the country that "
-        "designed or supplied the weapon, not who fired it.",
+        "designed the weapon; supplier = who made or delivered it; neither is who fired it.",
     ]
     chars = max(30, int(width_px / (CAPTION_SIZE * CHAR_WIDTH)))
     lines: list[str] = []
@@ -139,30 +139,44 @@ def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str,
     return lines
 
 
-def header_height(lines: list[str]) -> int:
+TITLE_LINE = TITLE_SIZE + 4
+MAX_TITLE_LINES = 2
+
+
+def wrap_title(title: str, width_px: int) -> list[str]:
+    """The title in at most two lines that fit ``width_px`` (bold glyphs are wider)."""
+    chars = max(20, int(width_px / (TITLE_SIZE * 0.6)))
+    return textwrap.wrap(title, chars, break_on_hyphens=False, max_lines=MAX_TITLE_LINES,
+                         placeholder=" …") or [""]
+
+
+def header_height(lines: list[str], title_rows: int = 1) -> int:
     """Pixels taken by the title and its caption lines (at scale 1)."""
-    return 10 + TITLE_SIZE + 8 + CAPTION_LINE * len(lines) + 10
+    return 10 + TITLE_SIZE + TITLE_LINE * (title_rows - 1) + 8 + CAPTION_LINE * len(lines) + 10
 
 
-def title_params(title: str, lines: list[str]) -> dict:
+def title_params(title: str | list[str], lines: list[str]) -> dict:
     """A Vega-Lite title with the caption as subtitle (for auto-sized charts)."""
     return {
         "text": title, "subtitle": lines, "anchor": "start", "frame": "group",
         "fontSize": TITLE_SIZE, "color": INK, "subtitleFontSize": CAPTION_SIZE,
         "subtitleColor": MUTED, "subtitleLineHeight": CAPTION_LINE, "subtitlePadding": 6,
-        "offset": 10,
+        "offset": 10, "lineHeight": TITLE_LINE,
     }
 
 
-def header_layers(title: str, lines: list[str], top: int) -> list[dict]:
+def header_layers(title: str | list[str], lines: list[str], top: int) -> list[dict]:
     """Title and caption as text marks at fixed pixels above a view that starts ``top`` down.
 
     Used where the layout is explicit: a Vega title is placed above the *bounds* of the
     marks, which moves it when shapes spill past the view. Texts are literals, never
     expressions or templates.
     """
-    rows = [(title, -top + 10, TITLE_SIZE, "bold", INK)]
-    rows += [(line, -top + 10 + TITLE_SIZE + 8 + i * CAPTION_LINE, CAPTION_SIZE, "normal", MUTED)
+    titles = [title] if isinstance(title, str) else title
+    rows = [(text, -top + 10 + i * TITLE_LINE, TITLE_SIZE, "bold", INK)
+            for i, text in enumerate(titles)]
+    below = -top + 10 + TITLE_SIZE + TITLE_LINE * (len(titles) - 1) + 8
+    rows += [(line, below + i * CAPTION_LINE, CAPTION_SIZE, "normal", MUTED)
              for i, line in enumerate(lines)]
     return [{"data": {"values": [{}]},
              "mark": {"type": "text", "text": text, "x": 0, "y": y, "align": "left",
@@ -214,18 +228,36 @@ def _merc_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def layout(width: int, height: int, header: int, view=None) -> Frame:
+def legend_width(labels: list[str], titles: list[str]) -> int:
+    """Pixels the legend column needs for these labels (symbol + text) and titles."""
+    # Measured on Liberation Sans: bold 12 px titles ≈ 0.55 em per glyph, 11 px labels
+    # ≈ 0.47 em; a label also has its symbol in front.
+    widest = max([len(t) * 12 * 0.55 + 4 for t in titles] +
+                 [len(t) * 11 * 0.5 + 24 for t in labels] + [110])
+    return int(widest) + 14 + MARGIN  # legend offset and the image's right margin
+
+
+def credit_rows(credits: tuple[str, ...], width_px: int) -> list[str]:
+    """The data credits joined and wrapped to ``width_px``: never cut (the licences ask
+    for the attribution in full)."""
+    chars = max(40, int(width_px / (CREDIT_SIZE * 0.5)))
+    return textwrap.wrap(" · ".join(credits), chars, break_on_hyphens=False) or [""]
+
+
+def layout(width: int, height: int, header: int, view=None, right: int | None = None,
+           footer_rows: int = 1) -> Frame:
     """Where the view goes and which projection fills it.
 
     Without a view the projection fits Ukraine; with a link's centre/zoom it uses Leaflet's
     scale at that zoom (256·2^zoom pixels around the world), centred like the app.
+    ``right`` is the legend column (sized to its labels: no empty band at the right);
+    a line of credits sits under the view.
     """
-    from geo.maps import UKRAINE_CENTER, UKRAINE_ZOOM
-
-    right = min(270, max(180, width // 4))
+    right = min(max(width // 3, 160), max(160, right or min(270, max(180, width // 4))))
     view_w = width - MARGIN - right
-    view_h = max(80, height - header - MARGIN)
-    top = height - MARGIN - view_h
+    footer = FOOTER + 12 * (footer_rows - 1)
+    view_h = max(80, height - header - MARGIN - footer)
+    top = height - MARGIN - footer - view_h
     if view is not None and (view.zoom is not None or view.lat is not None):
         lat, lon = (view.lat, view.lon) if view.lat is not None and view.lon is not None \
             else UKRAINE_CENTER
@@ -242,9 +274,6 @@ def layout(width: int, height: int, header: int, view=None) -> Frame:
 
 def _orient(geom):
     """d3-geo draws the *outside* of a counter-clockwise ring: make exteriors clockwise."""
-    from shapely.geometry import MultiPolygon, Polygon
-    from shapely.geometry.polygon import orient
-
     if isinstance(geom, Polygon):
         return orient(geom, sign=-1.0)
     if isinstance(geom, MultiPolygon):
@@ -258,10 +287,6 @@ def _orient(geom):
 @lru_cache(maxsize=16)
 def _shapes_json(name: str, clip: tuple[float, float, float, float] | None) -> str:
     """Bundled polygons, oriented for d3 and (for neighbours) cut to the area drawn."""
-    from shapely.geometry import box, mapping, shape
-
-    from geo.maps import basemap_features
-
     out = []
     for feature in basemap_features(name)["features"]:
         geom = shape(feature["geometry"])
@@ -288,25 +313,33 @@ def shapes(name: str, frame: Frame | None = None) -> list[dict]:
 # ---- vl-convert ---------------------------------------------------------------------------
 def vega_spec(vl_spec: dict) -> dict:
     """Compile a Vega-Lite spec to Vega (to adjust what Vega-Lite cannot express)."""
-    import vl_convert as vlc
-
     return vlc.vegalite_to_vega(vl_spec)
 
 
-def vega_to_image(spec: dict, width: int, height: int, scale: float) -> bytes:
+def vega_to_image(spec: dict, width: int, height: int, scale: float, dpi: int = 0) -> bytes:
     """PNG bytes of a Vega spec, exactly ``width*scale`` × ``height*scale`` pixels, RGB."""
-    import vl_convert as vlc
-    from PIL import Image
-
     raw = vlc.vega_to_png(spec, scale=scale, allowed_base_urls=[])
     image = Image.open(io.BytesIO(raw))
-    return png_bytes(exact_size(image, round(width * scale), round(height * scale)))
+    return png_bytes(exact_size(image, round(width * scale), round(height * scale)), dpi)
 
 
 def vega_to_svg(spec: dict) -> str:
-    import vl_convert as vlc
+    """SVG text of a Vega spec, deterministic: the renderer numbers clip paths with a
+    per-process counter (clip1 in one run, clip8 in the next); they are renumbered."""
+    svg = vlc.vega_to_svg(spec, allowed_base_urls=[])
+    names: dict[str, str] = {}
+    for found in re.findall(r'\bid="([A-Za-z_-]+?)(\d+)"', svg):
+        names.setdefault("".join(found), f"{found[0]}{len(names) + 1}")
+    if not names:
+        return svg
+    pattern = re.compile(r'(id="|url\(#|href="#)(' + "|".join(map(re.escape, names)) +
+                         r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
 
-    return vlc.vega_to_svg(spec, allowed_base_urls=[])
+
+def vega_to_pdf(spec: dict) -> bytes:
+    """A vector PDF of a Vega spec (text stays text, with embedded fonts)."""
+    return vlc.vega_to_pdf(spec, allowed_base_urls=[])
 
 
 def vega_to_rgba(spec: dict, scale: float):
@@ -317,9 +350,6 @@ def vega_to_rgba(spec: dict, scale: float):
     Reading the bytes as Pillow's premultiplied mode ("RGBa") and converting divides the
     colour back by alpha.
     """
-    import vl_convert as vlc
-    from PIL import Image
-
     raw = vlc.vega_to_png(spec, scale=scale, allowed_base_urls=[])
     image = Image.open(io.BytesIO(raw)).convert("RGBA")
     return Image.frombytes("RGBa", image.size, image.tobytes()).convert("RGBA")
@@ -331,8 +361,6 @@ def exact_size(image, width: int, height: int):
     Vega lays out to the pixel, so this is a guard against an off-by-one in rounding, not a
     resize: pixels are never scaled.
     """
-    from PIL import Image
-
     image = image.convert("RGBA")
     canvas = Image.new("RGBA", (width, height), (255, 255, 255, 255))
     canvas.alpha_composite(image.crop((0, 0, min(width, image.width),
@@ -340,8 +368,9 @@ def exact_size(image, width: int, height: int):
     return canvas.convert("RGB")
 
 
-def png_bytes(image) -> bytes:
-    """Deterministic PNG encoding (no timestamps or text chunks)."""
+def png_bytes(image, dpi: int = 0) -> bytes:
+    """Deterministic PNG encoding (no timestamps or text chunks; a pHYs chunk for ``dpi``)."""
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=6)
+    extra = {"dpi": (dpi, dpi)} if dpi else {}
+    image.save(out, format="PNG", optimize=False, compress_level=6, **extra)
     return out.getvalue()

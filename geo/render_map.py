@@ -16,31 +16,63 @@ projection computed in Python. That gives an image of exactly the requested size
 
 from __future__ import annotations
 
-import math
-from datetime import date
 from functools import lru_cache
 
-import pandas as pd
-
-from geo.filters import Filters
-from geo.maps import PRECISION_STYLE, MapPlan, aggregate_cells
-from geo.origins import origin_colour, origin_label, sort_groups
+from geo.cartography import (
+    city_layers,
+    credits_layer,
+    north_arrow_layers,
+    scale_bar_layers,
+    title_from_filters,
+)
+from geo.citation import Context
+from geo.map_symbols import (
+    AREA_LEGEND,
+    CELL_LEGEND,
+    CERTAINTY_LEGEND,
+    CERTAINTY_TEXT,
+    ORIGIN_LEGEND,
+    PRECISION_LABEL,
+    PRECISION_LEGEND,
+    cell_groups,
+    cell_rows,
+    cells_layers,
+    even_ticks,
+    point_groups,
+    point_legend_layers,
+    point_rows,
+    points_layer,
+    raw_channel,
+    stack_layers,
+    stack_rows,
+    style_precision_legend,
+)
+from geo.mapplan import MapPlan, shading
+from geo.origins import (
+    CERTAINTIES,
+    codes_of,
+    origin_label,
+    sort_groups,
+    symbol_style,
+)
 from geo.render import (
     INK,
     MARGIN,
-    Context,
     Frame,
     ImageOptions,
     caption_lines,
-    context,
+    credit_rows,
     header_height,
     header_layers,
     layout,
+    legend_width,
     shapes,
     title_text,
     vega_spec,
     vega_to_image,
+    vega_to_pdf,
     vega_to_svg,
+    wrap_title,
 )
 
 VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
@@ -48,27 +80,9 @@ VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, 
 WATER = "#e4ecf1"
 NEIGHBOUR_FILL, NEIGHBOUR_LINE = "#f4f4f4", "#b5b5b5"
 OBLAST_FILL, OBLAST_LINE = "#e9e9e4", "#777777"
-AREA_FILL, AREA_LINE = "#e6550d", "#a63603"
-
-PRECISIONS = ("exact", "settlement", "district")
-PRECISION_LABEL = {
-    "exact": "exact point",
-    "settlement": "settlement centre",
-    "district": "district centre (approx.)",
-}
+AREA_LINE = "#555555"
 MAP_TITLE = "Strike and impact events by weapon origin"
-PRECISION_LEGEND = "Location precision"
-ORIGIN_LEGEND = "Weapon origin"
-AREA_LEGEND = "Oblast-level events"
-CELL_LEGEND = "Most common origin"
 
-
-def _blend(colour: str, alpha: float, under: str = OBLAST_FILL) -> str:
-    """``colour`` at ``alpha`` over ``under``, as the app's translucent fills look."""
-    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(under[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(alpha * x + (1 - alpha) * y):02x}" for x, y in zip(a, b,
-                                                                                    strict=True))
 
 
 # ---- layers -------------------------------------------------------------------------------
@@ -93,127 +107,74 @@ def _oblast_geometries() -> tuple[tuple[str, dict], ...]:
                  for f in shapes("oblasts.geojson"))
 
 
-def area_features(areas: pd.DataFrame) -> list[dict]:
-    """Oblast shapes with their count of oblast-level events (oblasts we have shapes for)."""
-    counts = {} if areas.empty else {str(k): int(v) for k, v in
-                                     zip(areas["iso"], areas["n"], strict=True)}
-    return [{"type": "Feature", "geometry": geometry, "properties": {"n": counts[iso]}}
-            for iso, geometry in _oblast_geometries() if iso in counts]
+def _blend(colour: str, alpha: float, under: str = OBLAST_FILL) -> str:
+    """``colour`` at ``alpha`` over ``under``, as an opaque colour. Opaque on purpose: the
+    GIF pastes frames drawn on a transparent view, and vl-convert's PNG clamps translucent
+    colour channels to their alpha (a half-transparent blue comes out teal)."""
+    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(under[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(alpha * x + (1 - alpha) * y):02x}"
+                         for x, y in zip(a, b, strict=True))
 
 
-def area_layer(areas: pd.DataFrame, top: int) -> dict:
-    """Oblasts shaded by their oblast-level event count (the app's sqrt opacity ramp)."""
-    return {
-        "data": {"values": area_features(areas)},
-        "mark": {"type": "geoshape", "stroke": AREA_LINE, "strokeWidth": 1,
-                 "strokeDash": [3, 3]},
-        "encoding": {"color": {
-            "field": "properties.n", "type": "quantitative", "title": AREA_LEGEND,
-            "scale": {"type": "sqrt", "domain": [0, max(top, 1)], "zero": True,
-                      "range": [_blend(AREA_FILL, 0.08), _blend(AREA_FILL, 0.48)]},
-            "legend": {"gradientLength": 110, "tickCount": 4, "format": ",d"},
-        }},
-    }
+def area_alpha(n: int, top: int) -> float:
+    """How strongly an oblast is shaded: linear in its count (even legend steps)."""
+    return round(0.1 + 0.5 * min(1.0, n / max(top, 1)), 3)
 
 
-def cell_rows(grid: pd.DataFrame, top: int | None = None) -> list[dict]:
-    """Aggregated cells as the app draws them: a circle at the events' mean position, radius
-    7–24 px by √count (relative to ``top``), colour of the most common origin."""
-    if grid.empty:
-        return []
-    cells = aggregate_cells(grid)
-    top = top or int(cells["n"].max())
-    return [{"lon": round(c.lon, 5), "lat": round(c.lat, 5), "n": int(c.n),
-             "label": f"{c.n:,}" if c.n < 10_000 else f"{c.n / 1000:.0f}k",
-             "size": round(math.pi * (7 + 17 * min(1.0, c.n / top) ** 0.5) ** 2, 1),
-             "origin": origin_label(c.dominant)}
-            for c in cells.sort_values(["n", "gy", "gx"], ascending=[False, True, True])
-            .itertuples(index=False)]
-
-
-def cell_groups(grid: pd.DataFrame) -> list[str]:
-    return sort_groups(aggregate_cells(grid)["dominant"]) if not grid.empty else []
-
-
-def cells_layers(rows: list[dict], groups: list[str], *, legend: bool = True,
-                 labels: int = 150) -> list[dict]:
-    """Numbered circles (largest drawn first, counts written on the biggest ``labels``)."""
-    domain = [origin_label(g) for g in groups]
-    circles = {
-        "data": {"values": rows},
-        "mark": {"type": "point", "shape": "circle", "filled": True, "fillOpacity": 0.75,
-                 "stroke": "#ffffff", "strokeWidth": 1.5},
-        "encoding": {
-            "longitude": {"field": "lon", "type": "quantitative"},
-            "latitude": {"field": "lat", "type": "quantitative"},
-            "size": {"field": "size", "type": "quantitative", "scale": None},
-            "fill": _channel("origin", domain, [origin_colour(g) for g in groups],
-                             CELL_LEGEND, legend),
-            "order": {"field": "n", "type": "quantitative", "sort": "descending"},
-        },
-    }
-    text = {"type": "text", "fontSize": 11, "fontWeight": "bold", "baseline": "middle",
-            "align": "center"}
-    where = {"longitude": {"field": "lon", "type": "quantitative"},
-             "latitude": {"field": "lat", "type": "quantitative"},
-             "text": {"field": "label", "type": "nominal"}}
-    halo = {"data": {"values": rows[:labels]}, "encoding": where,
-            "mark": {**text, "fill": None, "stroke": "#000000", "strokeWidth": 3,
-                     "strokeOpacity": 0.45, "strokeJoin": "round"}}
-    label = {"data": {"values": rows[:labels]}, "encoding": where,
-             "mark": {**text, "fill": "#ffffff"}}
-    return [circles, halo, label]
-
-
-def point_rows(points: pd.DataFrame) -> list[dict]:
-    """Only what a symbol needs (no free text reaches the image)."""
-    if points.empty:
-        return []
-    rank = {p: i for i, p in enumerate(reversed(PRECISIONS))}  # big circles underneath
-    frame = points.assign(rank_=points["geo_precision"].map(rank).fillna(0))
-    frame = frame.sort_values(["rank_", "event_date", "event_id"], kind="stable")
-    return [{"lon": round(float(r.longitude), 5), "lat": round(float(r.latitude), 5),
-             "origin": origin_label(str(r.origin_group)),
-             "precision": PRECISION_LABEL.get(str(r.geo_precision), PRECISION_LABEL["exact"]),
-             "rank": int(r.rank_)}
-            for r in frame.itertuples(index=False)]
-
-
-def _channel(field: str, domain: list, values: list, title: str, legend: bool) -> dict:
-    out = {"field": field, "type": "nominal", "title": title,
-           "scale": {"domain": domain, "range": values}}
-    if not legend:
-        out["legend"] = None
+def area_features(plan: MapPlan, top: int | None = None) -> list[dict]:
+    """Shaded oblasts as the app draws them (:func:`geo.mapplan.shading`): the fill is the
+    most common origin among the oblast's oblast-level events, stronger with more of them
+    (relative to ``top``); the border says how that origin is known (ambiguous: the second
+    origin's colour; inferred: dashed)."""
+    shades = {s.iso: s for s in shading(plan)}
+    top = top or max((s.n for s in shades.values()), default=1)
+    out = []
+    for iso, geometry in _oblast_geometries():
+        if iso not in shades:
+            continue
+        shade = shades[iso]
+        style = symbol_style(shade.group, shade.certainty)
+        ring = style["ring"] if shade.certainty != "stated" else AREA_LINE
+        dash = [float(x) for x in style["dash"].split()] if style["dash"] else [1, 0]
+        fill = _blend(style["fill"], area_alpha(shade.n, top))
+        out.append({"type": "Feature", "geometry": geometry,
+                    "properties": {"n": shade.n, "fill": fill, "ring": ring,
+                                   "dash": dash, "w": round(max(0.8, style["weight"] * 0.8), 2)}})
     return out
 
 
-def points_layer(rows: list[dict], groups: list[str], *, legend: bool = True,
-                 opacity: float = 1.0) -> dict:
-    """Circles like the app's: colour = origin; size, fill and dash = precision."""
-    domain = [origin_label(g) for g in groups]
-    colours = [origin_colour(g) for g in groups]
-    labels = [PRECISION_LABEL[p] for p in PRECISIONS]
-    styles = [PRECISION_STYLE[p] for p in PRECISIONS]  # (radius, fill opacity, weight, dash)
-    encoding = {
-        "longitude": {"field": "lon", "type": "quantitative"},
-        "latitude": {"field": "lat", "type": "quantitative"},
-        "fill": _channel("origin", domain, colours, ORIGIN_LEGEND, legend),
-        "stroke": _channel("origin", domain, colours, ORIGIN_LEGEND, legend),
-        "size": _channel("precision", labels, [round(math.pi * s[0] ** 2, 1) for s in styles],
-                         PRECISION_LEGEND, legend),
-        "fillOpacity": _channel("precision", labels, [s[1] for s in styles],
-                                PRECISION_LEGEND, legend),
-        "strokeWidth": _channel("precision", labels, [s[2] for s in styles],
-                                PRECISION_LEGEND, legend),
-        "strokeDash": _channel("precision", labels,
-                               [[float(x) for x in s[3].split()] if s[3] else [1, 0]
-                                for s in styles], PRECISION_LEGEND, legend),
-        "order": {"field": "rank", "type": "quantitative"},
-    }
-    return {"data": {"values": rows},
-            "mark": {"type": "point", "shape": "circle", "filled": True,
-                     "opacity": opacity},
-            "encoding": encoding}
+def area_groups(plan: MapPlan) -> list[str]:
+    return sort_groups(s.group for s in shading(plan))
+
+
+def area_top(plan: MapPlan) -> int:
+    return max((s.n for s in shading(plan)), default=0)
+
+
+def area_layer(features: list[dict], top: int) -> list[dict]:
+    """Oblasts filled with the colour of their most common origin, stronger with more
+    oblast-level events; and the legend of that ramp (grey squares, even steps)."""
+    values = even_ticks(max(top, 1))
+    return [
+        {"data": {"values": features}, "mark": {"type": "geoshape"},
+         "encoding": {"fill": raw_channel("properties.fill"),
+                      "stroke": raw_channel("properties.ring"),
+                      "strokeDash": raw_channel("properties.dash"),
+                      "strokeWidth": raw_channel("properties.w", "quantitative")}},
+        # The key only: Vega legends have no fill-opacity channel, so grey squares whose
+        # opacity follows the same ramp.
+        {"data": {"values": []},
+         "mark": {"type": "point", "shape": "square", "filled": True, "fill": "#555555"},
+         "encoding": {
+             "longitude": {"field": "lon", "type": "quantitative"},
+             "latitude": {"field": "lat", "type": "quantitative"},
+             "opacity": {"field": "n", "type": "ordinal", "title": AREA_LEGEND,
+                         "scale": {"type": "ordinal", "domain": values,
+                                   "range": [area_alpha(v, top) for v in values]},
+                         "legend": {"values": values, "symbolType": "square",
+                                    "symbolSize": 160, "symbolStrokeWidth": 0}}}},
+    ]
 
 
 def mask_layers(frame: Frame) -> list[dict]:
@@ -239,7 +200,7 @@ def note_layer(text: str, frame: Frame) -> dict:
 
 def legend_config(frame: Frame) -> dict:
     return {"orient": "right", "offset": 14, "labelFontSize": 11, "titleFontSize": 12,
-            "labelLimit": frame.right - 60, "titleLimit": frame.right - 24, "rowPadding": 3,
+            "labelLimit": frame.right - 46, "titleLimit": frame.right - 24, "rowPadding": 3,
             "symbolType": "circle", "titleColor": INK, "labelColor": INK, "zindex": 1}
 
 
@@ -254,48 +215,23 @@ def spec(frame: Frame, layers: list[dict], *, transparent: bool = False,
         "background": None if transparent else "white",
         "projection": frame.projection(),
         "layer": layers,
-        "resolve": {"scale": {"color": "independent"}},
+        # Raw-valued channels (scale null) and legend-only layers must not share scales.
+        "resolve": {"scale": {c: "independent" for c in (
+            "color", "fill", "stroke", "size", "opacity", "fillOpacity", "strokeWidth",
+            "strokeDash")}},
         "config": {"view": {"stroke": None}, "legend": legend_config(frame)
                    if legends else {"disable": True}},
     }
     return out
 
 
-def style_precision_legend(vega: dict) -> dict:
-    """Give the precision legend the symbols' look (Vega-Lite can't: no fillOpacity legend).
-
-    Grey circles whose size, fill opacity, stroke width and dash follow the precision, so the
-    key reads like the map: solid dot, pale ring, large dashed circle.
-    """
-    scales = {s.get("name"): s for s in vega.get("scales", [])}
-    fill_scale = next((name for name, s in scales.items()
-                       if s.get("domain") == [PRECISION_LABEL[p] for p in PRECISIONS]
-                       and s.get("range") == [PRECISION_STYLE[p][1] for p in PRECISIONS]), None)
-    for legend in vega.get("legends", []):
-        if legend.get("title") != PRECISION_LEGEND:
-            continue
-        update = legend.setdefault("encode", {}).setdefault("symbols", {}).setdefault("update",
-                                                                                       {})
-        update["fill"] = {"value": "#555555"}
-        update["stroke"] = {"value": "#333333"}
-        update["opacity"] = {"value": 1}
-        if fill_scale:
-            update["fillOpacity"] = {"scale": fill_scale, "field": "value"}
-    return vega
-
-
-# ---- the export ---------------------------------------------------------------------------
-def plan_for(store, filters: Filters, frame: Frame, options: ImageOptions) -> MapPlan:
-    from geo.maps import plan_map
-
-    bbox = frame.bbox() if options.view is not None and options.view.lat is not None else None
-    return plan_map(store, filters, max_points=options.max_points, zoom=frame.zoom, bbox=bbox)
-
-
 def counts_text(plan: MapPlan, ctx: Context) -> str:
     k = plan.kinds
     drawn = (f"{k['point']:,} aggregated into numbered circles (size = count, colour = "
-             "the most common origin)" if plan.mode == "grid" else f"{k['point']:,} as points")
+             "the most common origin)" if plan.mode == "grid" else
+             f"{k['point']:,} as points")
+    if plan.mode == "points" and stack_rows(point_rows(plan.points)):
+        drawn += " (×N: N events at one place)"
     if plan.mode == "points" and plan.shown_points < k["point"]:
         drawn = f"{plan.shown_points:,} of {k['point']:,} as points (in and around this view)"
     return (f"{ctx.total:,} events: {drawn}, {k['area']:,} shaded by oblast (located only to "
@@ -311,49 +247,111 @@ def origin_breakdown(plan: MapPlan) -> tuple[str, ...]:
 
 
 def plan_groups(plan: MapPlan) -> list[str]:
-    return sort_groups(plan.points["origin_group"].astype(str)) if not plan.points.empty else []
+    """Origins whose colours the symbols and the shaded oblasts use, one per country (an
+    ambiguous RUS;PRK is drawn in both colours: fill and ring), in legend order."""
+    groups = point_groups(point_rows(plan.points)) if plan.mode == "points" else []
+    return sort_groups([*groups, *(c for g in area_groups(plan) for c in codes_of(g) or
+                                   ["unknown"])])
 
 
-def dynamic_layers(plan: MapPlan) -> list[dict]:
-    """Shaded oblasts, then numbered circles or event points, for ``plan``."""
+def plan_certainties(plan: MapPlan) -> list[str]:
+    """How-known styles drawn by the symbols and the shaded oblasts (fixed order)."""
+    used = {r["certainty"] for r in point_rows(plan.points)} if plan.mode == "points" else set()
+    used |= {s.certainty for s in shading(plan)}
+    return [c for c in CERTAINTIES if c in used]
+
+
+def dynamic_layers(plan: MapPlan, frame: Frame) -> list[dict]:
+    """Shaded oblasts, city labels, then numbered circles or event points, for ``plan``;
+    then the legends' carrier layers."""
     layers = []
-    if not plan.areas.empty:
-        layers.append(area_layer(plan.areas, int(plan.areas["n"].max())))
-    if plan.mode == "grid":
-        if not plan.grid.empty:
-            layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
-    elif not plan.points.empty:
-        layers.append(points_layer(point_rows(plan.points), plan_groups(plan)))
+    if area_top(plan):
+        layers += area_layer(area_features(plan), area_top(plan))
+    layers += city_layers(frame)
+    points = plan.mode == "points" and not plan.points.empty
+    if plan.mode == "grid" and not plan.grid.empty:
+        layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
+    elif points:
+        rows = point_rows(plan.points)
+        layers.append(points_layer(rows))
+        layers += stack_layers(rows)
+    if points or area_top(plan):
+        layers += point_legend_layers(plan_groups(plan), plan_certainties(plan),
+                                      precision=points)
     return layers
 
 
-def map_spec(store, filters: Filters, options: ImageOptions, exported_on: date) -> dict:
-    """The Vega spec of the static map (compiled from Vega-Lite, legend styled)."""
+# ---- the image (pure: a plan and a context in, a spec out) ----------------------------------
+def probe_frame(options: ImageOptions, fmt: str = "png-map") -> Frame:
+    """A first layout (before the caption is known) to choose the zoom the plan uses."""
+    width, height = options.size(fmt)
+    return layout(width, height, 120, options.view)
+
+
+def needs_bbox(options: ImageOptions) -> bool:
+    """A link's centre limits the points fetched to the view (as the app does)."""
+    return options.view is not None and options.view.lat is not None
+
+
+def legend_labels(plan: MapPlan) -> tuple[list[str], list[str]]:
+    """(labels, titles) the legends will show, to size the legend column."""
+    groups = plan_groups(plan) + (cell_groups(plan.grid) if plan.mode == "grid" else [])
+    labels = [origin_label(g) for g in groups]
+    titles = [CELL_LEGEND if plan.mode == "grid" else ORIGIN_LEGEND, CERTAINTY_LEGEND]
+    labels += [CERTAINTY_TEXT[c] for c in plan_certainties(plan)]
+    if plan.mode == "points" and not plan.points.empty:
+        labels += list(PRECISION_LABEL.values())
+        titles.append(PRECISION_LEGEND)
+    if not plan.areas.empty:
+        titles.append(AREA_LEGEND)
+    return labels, titles
+
+
+def frame_for(plan: MapPlan, ctx: Context, options: ImageOptions) -> tuple[Frame, list[str]]:
+    """The layout and caption lines for ``plan`` (the caption's length sets the view)."""
     width, height = options.size("png-map")
-    ctx = context(store, filters, exported_on)
-    # Lay out once to know the zoom, plan, then lay out with the real caption length.
-    probe = layout(width, height, 120, options.view)
-    plan = plan_for(store, filters, probe, options)
     lines = caption_lines(ctx, counts_text(plan, ctx), width - 2 * MARGIN,
                           extra=origin_breakdown(plan))
-    frame = layout(width, height, header_height(lines), options.view)
-    if frame.zoom != probe.zoom or frame.bbox() != probe.bbox():
-        plan = plan_for(store, filters, frame, options)
-        lines = caption_lines(ctx, counts_text(plan, ctx), width - 2 * MARGIN,
-                              extra=origin_breakdown(plan))
-    layers = basemap_layers(frame) + dynamic_layers(plan) + mask_layers(frame)
+    right = legend_width(*legend_labels(plan))
+    rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
+    footer = len(credit_rows(ctx.credits, width - 2 * MARGIN))
+    return layout(width, height, header_height(lines, rows), options.view, right,
+                  footer), lines
+
+
+def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
+    """Scale bar, north arrow and credits (drawn over the masks, under the legends)."""
+    return scale_bar_layers(frame) + north_arrow_layers(frame) + credits_layer(ctx.credits,
+                                                                               frame)
+
+
+def map_title(options: ImageOptions, ctx: Context) -> str:
+    return title_text(options, title_from_filters(ctx.pinned))
+
+
+def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:
+    """The Vega spec of the static map (compiled from Vega-Lite, legend styled)."""
+    frame, lines = frame_for(plan, ctx, options)
+    layers = basemap_layers(frame) + dynamic_layers(plan, frame) + mask_layers(frame)
     if plan.kinds["point"] + plan.kinds["area"] == 0:
         layers.append(note_layer("No events with a map location match these filters.", frame))
-    layers += header_layers(title_text(options, MAP_TITLE), lines, frame.top)
+    layers += furniture_layers(frame, ctx)
+    layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),
+                            lines, frame.top)
     return style_precision_legend(vega_spec(spec(frame, layers)))
 
 
-def render_map_png(store, filters: Filters, options: ImageOptions, exported_on: date) -> bytes:
+def render_map_png(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
     width, height = options.size("png-map")
-    return vega_to_image(map_spec(store, filters, options, exported_on), width, height,
-                         options.scale)
+    return vega_to_image(map_spec(plan, ctx, options), width, height, options.scale,
+                         options.dpi)
 
 
-def render_map_svg(store, filters: Filters, options: ImageOptions, exported_on: date) -> str:
-    """The same image as SVG (its text is searchable: used by tests)."""
-    return vega_to_svg(map_spec(store, filters, options, exported_on))
+def render_map_svg(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
+    """The same image as SVG, its text as text (searchable, editable in print layout)."""
+    return vega_to_svg(map_spec(plan, ctx, options)).encode("utf-8")
+
+
+def render_map_pdf(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
+    """The same image as a vector PDF for print."""
+    return vega_to_pdf(map_spec(plan, ctx, options))

@@ -1,24 +1,101 @@
-"""The timeline: counts per day/week/month stacked by weapon origin, as an Altair chart.
+"""The timeline: counts per day/week/month stacked by origin, class or model (Altair).
 
-The store aggregates first (one row per period and origin group), so the chart spec is
-bounded by periods × groups whatever the number of events (issue 5).
+The store aggregates first (one row per period and stack key), so the chart spec is
+bounded by periods × stacks whatever the number of events (issue 5). The page's own
+choices (bin, measure, stack) travel in its link (:class:`TimelineView`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import altair as alt
 import pandas as pd
 
+from geo.filters import Filters
 from geo.origins import origin_colour, origin_label, sort_groups
+from geo.taxonomy import family_of
 
 MEASURES = {
     "events": "Events",
     "launched": "Weapons launched (attack reports)",
     "destroyed_share": "Share destroyed (attack reports)",
 }
+# What the bars are stacked by (URL ``stack=``). "origin-family"/"origin-class": the design
+# origin and the weapon family or class together, e.g. "Iran (IRN) · drones" vs "Russia (RUS)
+# · cruise missile": the seed question "Iranian drones vs Russian cruise missiles" in one
+# chart. Stacks read the event's own (stated) fields; candidates are not spread over stacks.
+STACKS = {
+    "origin": "Weapon origin",
+    "supplier": "Weapon supplier",
+    "family": "Weapon class family",
+    "class": "Weapon class",
+    "model": "Weapon model",
+    "origin-family": "Origin · class family",
+    "origin-class": "Origin · weapon class",
+}
+BINS = ("day", "week", "month")
 BRUSH = "brush"
+MAX_STACKS = 8  # more stacks than this are one "Other" bar segment (a legend stays readable)
+OTHER = "Other"
+# Colour-vision-safe categories for stacks that are not origins (Okabe & Ito, Paul Tol).
+CATEGORY_COLOURS = ("#0072B2", "#D55E00", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+                    "#882255", "#999933")
+OTHER_COLOUR, NONE_COLOUR = "#BBBBBB", "#8C8C8C"
+NONE_LABEL = {"class": "Class not stated", "model": "Model not stated",
+              "family": "Class not stated", "supplier": "Supplier not stated"}
+_COLUMNS = {"class": "weapon_class", "model": "weapon_model", "family": "weapon_class",
+            "supplier": "weapon_supplier", "origin-family": "origin_group, weapon_class",
+            "origin-class": "origin_group, weapon_class"}
+FAMILY_LABELS = {"drones": "drones", "missiles": "missiles", "bombs": "bombs",
+                 "artillery": "artillery", "other": "other weapons"}
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The Timeline page's own choices, carried in its link (``per``, ``show``, ``stack``).
+
+    ``None`` = not chosen: the page picks the bin from the date range and the measure from
+    the data (weapons launched when the matching events are mostly attack reports).
+    """
+
+    per: str | None = None
+    show: str | None = None
+    stack: str = "origin"
+
+
+def parse_timeline_query(params: Mapping[str, object]) -> tuple[TimelineView, list[str]]:
+    """Read ``per``/``show``/``stack`` from URL parameters; bad values dropped with a note.
+
+    >>> parse_timeline_query({"per": "month", "show": "launched", "stack": "model"})[0]
+    TimelineView(per='month', show='launched', stack='model')
+    >>> parse_timeline_query({"per": "fortnight"})[1]
+    ["Ignored per='fortnight': use one of day, week, month."]
+    """
+    notes: list[str] = []
+    out: dict[str, str] = {}
+    for key, allowed in (("per", BINS), ("show", tuple(MEASURES)), ("stack", tuple(STACKS))):
+        raw = params.get(key)
+        values = raw if isinstance(raw, (list, tuple)) else [] if raw is None else [raw]
+        if not values:
+            continue
+        value = str(values[-1]).strip().lower()
+        if value in allowed:
+            out[key] = value
+        else:
+            shown = value if len(value) <= 40 else value[:37] + "…"
+            notes.append(f"Ignored {key}={shown!r}: use one of {', '.join(allowed)}.")
+    return TimelineView(**out), notes
+
+
+def timeline_query(view: TimelineView) -> dict[str, str]:
+    """URL parameters for ``view`` (only what was chosen)."""
+    out = {"per": view.per, "show": view.show}
+    if view.stack != "origin":
+        out["stack"] = view.stack
+    return {k: v for k, v in out.items() if v}
 
 
 def choose_bin(first: date | None, last: date | None) -> str:
@@ -33,46 +110,169 @@ def choose_bin(first: date | None, last: date | None) -> str:
     return "month"
 
 
+def default_measure(frame: pd.DataFrame) -> str:
+    """Weapons launched when most matching events are attack reports (a report row says
+    "45 Shaheds launched": counting rows would make it weigh like one impact)."""
+    if frame.empty or "reports" not in frame:
+        return "events"
+    return "launched" if frame["reports"].sum() >= 0.5 * frame["events"].sum() else "events"
+
+
+# ---- data: the store's aggregate, per period and stack ----------------------------------------
+_SUMS = ("events", "launched", "destroyed", "launched_known", "reports")
+
+
+def stack_counts(store, filters: Filters, bin_: str, stack: str = "origin") -> pd.DataFrame:
+    """Per period and stack key: events, launched, destroyed, launched_known, reports.
+
+    Stacked by origin it is ``store.timeline``; otherwise the same sums grouped by the raw
+    stored cell (an event naming two models is one "Iskander-M / KN-23" segment, so the
+    stack adds up to the events, never counting one twice).
+    """
+    if stack not in STACKS:
+        raise ValueError(f"stack must be one of {', '.join(STACKS)}")
+    if bin_ not in BINS:
+        raise ValueError(f"bin must be one of {', '.join(BINS)}")
+    if stack == "origin":
+        return store.timeline(filters, bin_).rename(columns={"origin_group": "key"})
+    where, params = store.where(filters)
+    keys = _COLUMNS[stack]
+    frame = store._query(
+        f"SELECT {store._period(bin_)} AS period, {keys}, count(*) AS events, "
+        "CAST(sum(launched) AS DOUBLE PRECISION) AS launched, "
+        "CAST(sum(destroyed) AS DOUBLE PRECISION) AS destroyed, "
+        "CAST(sum(CASE WHEN destroyed IS NOT NULL THEN launched END) AS DOUBLE PRECISION) "
+        "AS launched_known, "
+        "CAST(sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END) AS DOUBLE PRECISION) "
+        f"AS reports FROM events WHERE {where} GROUP BY {keys}, 1 ORDER BY 1", params)
+    cls = frame["weapon_class"].fillna("").astype(str) if "weapon_class" in frame else None
+    if stack in ("family", "origin-family"):
+        cls = cls.map(families_of)
+    if stack.startswith("origin-"):
+        frame["key"] = frame["origin_group"].astype(str) + "|" + cls
+    elif cls is not None:
+        frame["key"] = cls
+    else:
+        frame["key"] = frame[_COLUMNS[stack]].fillna("").astype(str)
+    return (frame.groupby(["period", "key"], as_index=False, sort=True)[list(_SUMS)]
+            .sum(min_count=1).assign(events=lambda f: f["events"].fillna(0).astype(int)))
+
+
+def families_of(classes: str) -> str:
+    """``"cruise missile;attack drone"`` → ``"drones;missiles"`` (the families, sorted)."""
+    found = {family_of(c) for c in classes.split(";") if c}
+    return ";".join(sorted(f for f in found if f))
+
+
+def stack_label(stack: str, key: str) -> str:
+    """The legend text of one stack key."""
+    if stack == "origin":
+        return origin_label(key)
+    if stack == "supplier":
+        return origin_label(key).replace("Origin unknown", NONE_LABEL["supplier"]) if key \
+            else NONE_LABEL["supplier"]
+    if stack.startswith("origin-"):
+        group, _, what = key.partition("|")
+        what = " / ".join(FAMILY_LABELS.get(w, w) for w in what.split(";") if w)
+        return f"{origin_label(group)} · {what or 'class not stated'}"
+    if stack == "family":
+        return (" / ".join(FAMILY_LABELS.get(w, w) for w in key.split(";")).capitalize()
+                if key else NONE_LABEL[stack])
+    return key.replace(";", " / ") if key else NONE_LABEL[stack]
+
+
+def stack_colours(stack: str, keys: list[str]) -> list[str]:
+    """Origins keep the app's colours; other stacks get colour-vision-safe categories in
+    order of size, "not stated" and "Other" greys."""
+    if stack == "origin":
+        return [origin_colour(k) for k in keys]
+    colours, spare = [], iter(CATEGORY_COLOURS * 2)
+    for key in keys:
+        if key == OTHER:
+            colours.append(OTHER_COLOUR)
+        elif key in ("", "unknown|") or key.startswith("unknown|"):
+            colours.append(NONE_COLOUR)
+        else:
+            colours.append(next(spare))
+    return colours
+
+
 _STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
          "month": pd.DateOffset(months=1)}
 
 
-def shape(frame: pd.DataFrame, measure: str, bin_: str = "week") -> pd.DataFrame:
-    """Chart-ready rows: period start/end, origin label, value; zero-report rows dropped."""
+def shape(frame: pd.DataFrame, measure: str, bin_: str = "week", stack: str = "origin"
+          ) -> pd.DataFrame:
+    """Chart-ready rows: period start/end, stack key and label, value; zero-report rows
+    dropped. Stacks past the :data:`MAX_STACKS` largest are summed into "Other"."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
-    out = frame.copy()
+    out = frame.rename(columns={"origin_group": "key"}).copy()
     out["period"] = pd.to_datetime(out["period"])
     if measure == "events":
         out["value"] = out["events"].astype(float)
     elif measure == "launched":
         out = out[out["reports"] > 0]
-        out["value"] = out["launched"].astype(float)
+        out["value"] = out["launched"].fillna(0).astype(float)
     else:
         out = out[out["launched_known"].fillna(0) > 0]
         out["value"] = (out["destroyed"].fillna(0) / out["launched_known"]).astype(float)
-    out["origin"] = out["origin_group"].map(origin_label)
+    if measure != "destroyed_share" and out["key"].nunique() > MAX_STACKS:
+        totals = out.groupby("key")["value"].sum().sort_values(ascending=False)
+        keep = set(totals.index[: MAX_STACKS - 1])
+        out["key"] = out["key"].where(out["key"].isin(keep), OTHER)
+        out = out.groupby(["period", "key"], as_index=False)["value"].sum()
+    out["label"] = [OTHER if k == OTHER else stack_label(stack, str(k)) for k in out["key"]]
     # Bars span their whole period (x to x2), so a week reads as a week at any zoom.
     out["period_end"] = out["period"] + _STEP[bin_]
-    return out[["period", "period_end", "origin_group", "origin", "value"]].reset_index(
+    # "origin" kept under its old name: the app's tooltips and tests read it.
+    out["origin"] = out["label"]
+    return out[["period", "period_end", "key", "label", "origin", "value"]].reset_index(
         drop=True)
 
 
+def stack_order(data: pd.DataFrame, stack: str) -> list[str]:
+    """Keys in legend order: origins as everywhere; others largest first, greys last."""
+    if data.empty:
+        return []
+    if stack == "origin":
+        return sort_groups(data["key"].astype(str))
+    totals = data.groupby("key")["value"].sum()
+    grey = {k for k in totals.index if k in (OTHER, "") or str(k).startswith("unknown|")}
+    return (sorted((k for k in totals.index if k not in grey), key=lambda k: (-totals[k], k))
+            + sorted(grey, key=lambda k: (k == OTHER, k)))
+
+
+def time_format(data: pd.DataFrame, bin_: str) -> str:
+    """Date labels that always name the year: "Sep 2022" over long spans (ticks then fall
+    on month starts), "14 Oct 2024" over a few months."""
+    if data.empty or bin_ == "month":
+        return "%b %Y"
+    span = (data["period_end"].max() - data["period"].min()).days
+    return "%b %Y" if span > 200 else "%-d %b %Y"
+
+
 def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week",
-                *, height: int = 320, brush: bool = True, title: str | None = None) -> alt.Chart:
-    """Stacked bars (events, launched) or lines (share destroyed) by origin group."""
-    data = shape(frame, measure, bin_)
-    groups = sort_groups(data["origin_group"]) if not data.empty else []
-    domain = [origin_label(g) for g in groups]
-    colours = [origin_colour(g) for g in groups]
-    colour = alt.Color("origin:N", title="Weapon origin",
-                       scale=alt.Scale(domain=domain, range=colours),
-                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=260))
+                *, height: int = 320, brush: bool = True, title: str | None = None,
+                stack: str = "origin") -> alt.Chart:
+    """Stacked bars (events, launched) or lines (share destroyed) by ``stack``.
+
+    Axis rules for print: count ticks are whole numbers, every date label names its year
+    (``Sep 2022``, ``14 Oct 2024``) and labels that would touch are dropped.
+    """
+    data = shape(frame, measure, bin_, stack)
+    keys = stack_order(data, stack)
+    labels = dict(zip(data["key"], data["label"], strict=True))
+    domain = [labels[k] for k in keys]
+    colour = alt.Color("label:N", title=STACKS[stack],
+                       scale=alt.Scale(domain=domain, range=stack_colours(stack, keys)),
+                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=300))
     x = alt.X("period:T", title=f"{bin_.capitalize()} starting",
-              axis=alt.Axis(labelOverlap=True))
+              axis=alt.Axis(format=time_format(data, bin_), labelOverlap="greedy",
+                            labelSeparation=10, labelFlush=True, tickCount=8))
     tooltip = [alt.Tooltip("period:T", title=f"{bin_.capitalize()} starting",
                            format="%Y-%m-%d"),
-               alt.Tooltip("origin:N", title="Origin"),
+               alt.Tooltip("label:N", title=STACKS[stack]),
                alt.Tooltip("value:Q", title=MEASURES[measure],
                            format=".0%" if measure == "destroyed_share" else ",.0f")]
     base = alt.Chart(data, title=title) if title else alt.Chart(data)
@@ -82,10 +282,14 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
                          scale=alt.Scale(domain=[0, 1])),
             color=colour, tooltip=tooltip)
     else:
+        rank = {label: i for i, label in enumerate(domain)}
+        data["rank"] = data["label"].map(rank)
+        base = alt.Chart(data, title=title) if title else alt.Chart(data)
         chart = base.mark_bar(stroke="white", strokeWidth=0.3).encode(
             x=x, x2="period_end:T",
-            y=alt.Y("sum(value):Q", title=MEASURES[measure], stack="zero"),
-            color=colour, order=alt.Order("origin:N"), tooltip=tooltip)
+            y=alt.Y("sum(value):Q", title=MEASURES[measure], stack="zero",
+                    axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=colour, order=alt.Order("rank:Q"), tooltip=tooltip)
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))
     return chart.properties(height=height, width="container")

@@ -102,8 +102,34 @@ def test_size_scale_step_and_title_flags(stores, tmp_path):
     assert image.size == (640, 480) and image.n_frames <= 5
 
 
+@pytest.mark.parametrize("fmt", ["svg-map", "pdf-map", "svg-timeline", "pdf-timeline"])
+def test_vector_exports_keep_text_as_text(stores, tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    assert export(stores["airforce"], fmt, out, "--origin", "PRK", "--from", "2023-12-01",
+                  "--stack", "origin-family", "--measure", "launched") == 0
+    data = out.read_bytes()
+    if fmt.startswith("svg"):
+        text = data.decode("utf-8")
+        assert text.startswith("<svg") and "<image" not in text  # no raster inside
+        assert "weapons of North Korean origin" in text and "Exported 2026-05-01" in text
+    else:
+        assert data.startswith(b"%PDF-") and b"/Font" in data  # text set in a font
+        assert b"/Subtype /Image" not in data and b"/Subtype/Image" not in data
+    if fmt == "svg-map":
+        assert "Natural Earth" in text and "km" in text  # credits and scale bar
+
+
+def test_dpi_flag_sizes_the_png_for_print_and_states_it(stores, tmp_path):
+    out = tmp_path / "print.png"
+    assert export(stores["bundled"], "png-map", out, "--width", "960", "--height", "640",
+                  "--dpi", "300") == 0
+    image = Image.open(out)
+    assert image.size == (3000, 2000)  # 10 × 6.7 inches at 300 dpi
+    assert [round(v) for v in image.info["dpi"]] == [300, 300]
+
+
 def test_same_inputs_give_the_same_file(stores, tmp_path):
-    for fmt in ("csv", "geojson", "xlsx", "html"):
+    for fmt in ("csv", "geojson", "xlsx", "html", "svg-map"):
         a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
         assert export(stores["bundled"], fmt, a, "--origin", "PRK") == 0
         assert export(stores["bundled"], fmt, b, "--origin", "PRK") == 0
@@ -163,9 +189,11 @@ def test_supplier_and_certainty_flags_select_like_the_url(stores, tmp_path):
     (["--scale", "9"], "scale 9.0"),
     (["--exported-on", "soon"], "is not a date"),
     (["--measure", "bogus"], "measure 'bogus'"),
+    (["--stack", "bogus"], "stack 'bogus'"),
+    (["--dpi", "5000"], "dpi 5000"),
 ])
 def test_bad_options_exit_2_with_one_line(stores, tmp_path, capsys, flags, message):
-    fmt = "png-timeline" if "--measure" in flags else "png-map"
+    fmt = "png-timeline" if "--measure" in flags or "--stack" in flags else "png-map"
     args = ["export", "--store", str(stores["bundled"]), "--format", fmt,
             "--out", str(tmp_path / "x.png"), *flags]
     assert main(args) == 2

@@ -1,7 +1,9 @@
+import ast
 import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 from geo.export import render
 from geo.filters import Filters
@@ -47,3 +49,28 @@ def test_xlsx_cells_hold_text_not_formulas(store):
     header = [c.value for c in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("description") + 1)
     assert cell.value == "'=1+1" and cell.data_type == "s"
+
+
+# ---- module structure (issue 12 item 6; tests/test_imports.py checks for circles) ------------
+ROOT = Path(__file__).resolve().parents[1]
+# The export layer: none may import inside a function (that is how the old
+# render → export → render_map → render circle was hidden).
+EXPORT_MODULES = ("geo/citation.py", "geo/cartography.py", "geo/render.py",
+                  "geo/render_map.py", "geo/map_symbols.py", "geo/render_timeline.py",
+                  "geo/render_html.py",
+                  "geo/animate.py", "geo/export.py", "geo/timeline.py", "ui/exportview.py",
+                  "ui/timelineview.py")
+def test_export_modules_import_nothing_inside_functions():
+    for rel in EXPORT_MODULES:
+        tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"))
+        hidden = [f"{rel}:{sub.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for sub in ast.walk(node) if isinstance(sub, (ast.Import, ast.ImportFrom))]
+        assert hidden == [], hidden
+
+
+def test_the_reported_render_export_circle_is_gone():
+    """render.py imported export.py (inside a function) while export imported render."""
+    tree = ast.parse((ROOT / "geo" / "render.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"geo.export", "geo.render_map", "geo.animate", "geo.render_timeline"}

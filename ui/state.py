@@ -235,9 +235,15 @@ def sidebar_filters(facets: Facets) -> Filters:
     return filters
 
 
+# A page's own URL parameters (the Timeline's bin, measure, stack): the page writes them,
+# write_url keeps them as they are.
+PAGE_PARAMS = ("per", "show", "stack")
+
+
 def write_url(filters: Filters, view: View | None = None) -> None:
     """Mirror the state into the address bar (only when it changed, to avoid churn)."""
     wanted = to_query(filters, view if view is not None else current_view())
+    wanted |= {k: v for k, v in _query_dict().items() if k in PAGE_PARAMS}
     if _query_dict() != {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}:
         st.query_params.from_dict(wanted)
 

