@@ -42,9 +42,19 @@ else:
         )
 
 st.subheader("Add data")
-st.markdown("Upload a file on the **Import** page, or from a terminal:")
-st.code("python -m geo import ../shared/data/petroivaniuk-missile-attacks/"
-        "missile_attacks_daily.csv\n"
-        "python -m geo import ../shared/data/eyes-on-russia-cir/events.csv", language="bash")
+st.markdown(
+    "Bring your own files: upload one on the **Import** page (preview the column mapping, read "
+    "the report, then add it), or import it from a terminal:"
+)
+st.code("python -m geo import path/to/your-events.csv --dry-run   # report only, nothing stored\n"
+        "python -m geo import path/to/your-events.csv", language="bash")
+st.markdown(
+    "Exports from ACLED, UCDP GED, CIR's Eyes on Russia map, TimeMap / Bellingcat JSON and the "
+    "Ukrainian Air Force daily attack reports (as compiled by Petro Ivaniuk on Kaggle) are read "
+    "as their publishers ship them; any other table or map file with dates and places goes "
+    "through the generic reader. Download public datasets from their publishers, under their "
+    "terms. `python -m geo --help` lists every command, including any that fetch public "
+    "sources directly."
+)
 st.caption("Formats are detected automatically. Each import prints how many rows were read, "
            "accepted and rejected, and why. Importing the same file twice adds nothing.")

@@ -50,9 +50,15 @@ def title_from_filters(filters: Filters, noun: str = "Strikes and impacts") -> s
         parts.append(f"weapons of {joined} origin")
     elif filters.origins:
         parts.append("weapons of unknown origin")
+    supplied = [country_name(o) for o in filters.suppliers if o != "unknown"]
+    by = f"supplied by {_list(supplied).replace(' and ', ' or ')}" if supplied else ""
     what = list(filters.models) or list(filters.classes)
-    if what:
-        parts.append(f"({_list(what)})" if parts else _list(what))
+    if parts:  # "weapons of Iranian origin supplied by Russia (drones)"
+        parts += [by] if by else []
+        if what:
+            parts.append(f"({_list(what)})")
+    elif what or by:  # "missiles supplied by North Korea"
+        parts.append(" ".join(p for p in (_list(what) if what else "weapons", by) if p))
     if filters.oblasts:
         names = [OBLASTS.get(o, o).replace(" Oblast", "") for o in filters.oblasts]
         parts.append(f"in {_list(names)}")

