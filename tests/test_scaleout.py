@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,15 @@ from geo.filters import Filters
 from geo.importers import read_events
 from geo.store import open_store
 from geo.store.postgis import PostGISStore, to_psycopg
-from tests.browser import LiveServer, free_port, goto, metric, new_page, wait_for_app
+from tests.browser import (
+    LiveServer,
+    free_port,
+    goto,
+    metric,
+    new_page,
+    record_timing,
+    wait_for_app,
+)
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.postgis
@@ -256,9 +265,11 @@ def test_two_app_processes_behind_a_sticky_proxy_over_primary_and_standby(
     proxy = Proxy(tmp_path, apps)
     pages = []
     try:
-        for app in apps:  # started one after the other: two cold starts at once on 2 cores
-            app.start()
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(2) as starting:  # both start at once; each waits for health
+            list(starting.map(LiveServer.start, apps))
         proxy.start()
+        record_timing("scale-out: two app processes + proxy healthy", time.monotonic() - t0)
         seeded = _bundled_total() - HELD_BACK
         check = open_store(replicated.primary, read_url="")
         prk = check.count(Filters(origins=("PRK",)))
@@ -272,6 +283,7 @@ def test_two_app_processes_behind_a_sticky_proxy_over_primary_and_standby(
             assert metric(page) == seeded
             pages.append(page)
         assert {_sticky_app(p) for p in pages} == {"app1", "app2"}
+        record_timing("scale-out: two visitors' first pages", time.monotonic() - t0)
         goto(pages[0], "/Map?origin=PRK")
         wait_for_app(pages[0])
         assert metric(pages[0]) == prk
@@ -282,6 +294,7 @@ def test_two_app_processes_behind_a_sticky_proxy_over_primary_and_standby(
         on_primary = _app_queries(replicated.primary)
         assert not any("FROM events" in q for q in on_primary), on_primary
 
+        record_timing("scale-out: reads checked on the standby", time.monotonic() - t0)
         # A write through the CLI goes to the primary; the proxy shows it once replicated.
         out = subprocess.run([sys.executable, "-m", "geo", "import", str(BUNDLED), "--store",
                               replicated.primary], capture_output=True, text=True, timeout=120,
@@ -296,6 +309,7 @@ def test_two_app_processes_behind_a_sticky_proxy_over_primary_and_standby(
             assert time.monotonic() < deadline, "the import never showed through the proxy"
             time.sleep(0.5)
 
+        record_timing("scale-out: CLI import shown through the proxy", time.monotonic() - t0)
         # Kill the process the first visitor is on: the proxy sends them to the other one.
         victim = apps[0] if _sticky_app(pages[0]) == "app1" else apps[1]
         survivor = "app2" if victim is apps[0] else "app1"
@@ -314,6 +328,7 @@ def test_two_app_processes_behind_a_sticky_proxy_over_primary_and_standby(
         assert _sticky_app(pages[0]) == survivor
         with urllib.request.urlopen(f"{proxy.url}/_stcore/health", timeout=5) as resp:
             assert resp.read().strip() == b"ok"
+        record_timing("scale-out: served by the survivor after the kill", time.monotonic() - t0)
     except BaseException:
         for app in apps:
             print(app.logs())
