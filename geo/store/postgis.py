@@ -159,13 +159,16 @@ class PostGISStore(Store):
         try:
             self._migrate()
             if read_url:
-                self._store_id = self._run(lambda con: con.execute(
-                    "SELECT store_id FROM store_meta").fetchone()[0])
+                self._store_id, lsn = self._run(lambda con: con.execute(
+                    "SELECT store_id, pg_current_wal_insert_lsn()::text FROM store_meta"
+                ).fetchone())
                 # A short connect timeout: an unreachable standby must not hold a page up.
                 standby = make_conninfo(connect_url(read_url), application_name="salvo",
                                         connect_timeout=3)
                 self._router = ReadRouter(Pool(lambda: self._connect_standby(standby),
                                                pool_size), redact(read_url))
+                # The migrations just applied (a new database) count as our own writes.
+                self._router.wrote(lsn)
         except BaseException:
             self.close()
             raise
