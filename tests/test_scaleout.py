@@ -277,15 +277,17 @@ def test_two_app_processes_behind_a_sticky_proxy_over_primary_and_standby(
         check.close()
 
         # Two visitors: round robin puts them on different processes, the cookie keeps them.
+        # Both first page runs (cold imports in each process) go on at once.
         for _ in range(2):
             page = new_page(browser, proxy.url)
-            goto(page, "/Events")  # the page and its WebSocket both through the proxy
+            page.goto("/Events", wait_until="commit")  # the page and its WebSocket: proxied
+            pages.append(page)
+        for page in pages:
             wait_for_app(page)
             assert metric(page) == seeded
-            pages.append(page)
         assert {_sticky_app(p) for p in pages} == {"app1", "app2"}
         record_timing("scale-out: two visitors' first pages", time.monotonic() - t0)
-        goto(pages[0], "/Map?origin=PRK")
+        goto(pages[0], "/Events?origin=PRK")
         wait_for_app(pages[0])
         assert metric(pages[0]) == prk
         # The reads were the standby's: both processes' connections there ran the event
