@@ -112,6 +112,11 @@ class ReadRouter:
         with self._lock:
             self._written = max(self._written, value)
 
+    def hold_primary(self) -> None:
+        """Read from the primary for the next STANDBY_RETRY_S (a write whose WAL position
+        could not be read)."""
+        self._down_until = time.monotonic() + STANDBY_RETRY_S
+
     def available(self) -> bool:
         return time.monotonic() >= self._down_until
 

@@ -238,8 +238,13 @@ class PostGISStore(Store):
                 # The insert position (not the write position) covers an asynchronous
                 # commit's record that is not yet written out.
                 if not con.broken:
-                    router.wrote(con.execute(
-                        "SELECT pg_current_wal_insert_lsn()::text").fetchone()[0])
+                    try:
+                        router.wrote(con.execute(
+                            "SELECT pg_current_wal_insert_lsn()::text").fetchone()[0])
+                    except psycopg.Error:
+                        # Where the write ended is unknown: read from the primary a while.
+                        # The write's own error (if any) is the one to report.
+                        router.hold_primary()
 
         return self._run(wrapped)
 
