@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
+from geo.schema import ATTRIBUTION_COLUMNS, COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
 from geo.settings import DATA_DIR
+from geo.taxonomy import normalise_classes
 
 # name, lat, lon, ISO 3166-2, weight
 CITIES = (
@@ -86,7 +87,7 @@ def _weights(table: dict) -> tuple[list, np.ndarray]:
 
 def _catalogue() -> dict[str, tuple[str, str, str]]:
     with open(DATA_DIR / "weapons.csv", encoding="utf-8", newline="") as handle:
-        rows = {r["model"]: (r["weapon_class"], r["origin"], r["origin_basis"])
+        rows = {r["model"]: (normalise_classes(r["weapon_class"]), r["origin"], r["origin_basis"])
                 for r in csv.DictReader(handle)}
     missing = [m for m in MODELS if m not in rows]
     if missing:
@@ -220,6 +221,8 @@ def synth_events(n: int, seed: int = 5) -> pd.DataFrame:
     keys, p = _weights(VERIFICATIONS)
     out["verification"] = np.array(keys, dtype=object)[rng.choice(len(keys), n, p=p)]
     out["event_id"] = ids
+    for column in ATTRIBUTION_COLUMNS:  # no attribution in synthetic rows
+        out[column] = np.full(n, "", dtype=object)
 
     frame = pd.DataFrame({
         c: (pd.Series(out[c], dtype="Int64") if c in COUNT_COLUMNS

@@ -1,7 +1,16 @@
 """The weapon catalogue: model names and aliases → weapon class and ORIGIN (design country).
 
 ``data/weapons.csv`` is the single source (see ``data/weapons.PROVENANCE.md``). Origin is the
-country that designed/supplies a weapon; who fired it is the event's ``actor``, never this.
+country that *designed* a weapon (Geran-2/Shahed-136 → IRN, Forpost → ISR); who fired it is
+the event's ``actor``, never this. Classes pass through :func:`geo.taxonomy.normalise_class`.
+
+Supplier (optional ``supplier`` column): who manufactured or supplied the weapon to the
+firing party, **dated**. ``|``-separated periods ``CODES@FROM..TO`` (CODES ``;``-joined
+alpha-3, FROM/TO ISO dates, inclusive, either may be empty); a bare ``CODES`` covers all
+dates. The first period containing the event date wins; a date no period covers has no
+supplier; an empty cell means the supplier is the origin. E.g. Shahed-136:
+``IRN@..2022-12-31|RUS@2023-01-01..``. Importers fill ``weapon_supplier`` for the event date
+through :func:`with_supplier`.
 
 Name matching (:meth:`Catalogue.resolve`):
 
@@ -10,6 +19,8 @@ Name matching (:meth:`Catalogue.resolve`):
   Cyrillic word such as ``Молнія`` is kept), ``Kh-``/``Х-`` before a number → ``x-``
   (``Kh-101`` ≡ ``X-101`` ≡ ``Х-101``), spaces around ``/`` dropped. The lookup key also
   ignores spaces, hyphens, dots and apostrophes (``S300`` ≡ ``S-300``).
+* ``or`` (``або``, ``или``) between two names is a slash (``Iskander-M or KN-23`` ≡
+  ``Iskander-M/KN-23``).
 * An exact alias match wins. Otherwise the text is split into parts on `` and ``, ``+``,
   ``,``, ``&``, ``;`` and Ukrainian/Russian "and" (``та``, ``і``, ``и``); a part with no alias
   of its own is split on ``/`` into alternatives.
@@ -39,13 +50,16 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from geo.settings import DATA_DIR
+from geo.taxonomy import family_of, normalise_classes
 
 CATALOGUE_PATH = DATA_DIR / "weapons.csv"
 CATALOGUE_COLUMNS = ("model", "aliases", "weapon_class", "origin", "origin_basis", "notes")
+OPTIONAL_COLUMNS = ("supplier",)
 BASES = ("catalogue", "ambiguous", "unknown")
 INFER_MIN_ALIAS = 4
 
@@ -57,6 +71,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _TOKEN = re.compile(r"[\w\-/]+")
 _KH = re.compile(r"(?<![\w])(?:kh|x)\s*-?\s*(?=\d)")
 _KEY_DROP = re.compile(r"[\s\-_.'’ʹ`´]+")
+_OR = re.compile(r"\s+(?:or|або|или)\s+")
 _PART_SPLIT = re.compile(r"\s+(?:and|та|і|и)\s+|\s*[+,&;]\s*")
 _TARGET_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+)?(?:systems?|battery|batteries|launchers?|radars?|positions?|tels?|"
@@ -87,20 +102,63 @@ def key(text: object) -> str:
     return _KEY_DROP.sub("", fold(text))
 
 
+_ALPHA3 = re.compile(r"^[A-Z]{3}$")
+
+
 @dataclass(frozen=True)
-class Resolution:
-    models: tuple[str, ...]
-    weapon_class: str
-    origins: tuple[str, ...]
-    basis: str
+class Supply:
+    """One period of a supplier cell: ``codes`` supplied from ``start`` to ``end`` (inclusive,
+    ``None`` = open)."""
 
-    @property
-    def model(self) -> str:
-        return ";".join(self.models)
+    codes: tuple[str, ...]
+    start: date | None = None
+    end: date | None = None
 
-    @property
-    def origin(self) -> str:
-        return ";".join(self.origins)
+    def covers(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+def parse_supply(text: str) -> tuple[Supply, ...]:
+    """A supplier cell → periods; ``ValueError`` with a one-line reason when malformed.
+
+    >>> shahed = parse_supply("IRN@..2022-12-31|RUS@2023-01-01..")
+    >>> [(s.codes, str(s.start), str(s.end)) for s in shahed]
+    [(('IRN',), 'None', '2022-12-31'), (('RUS',), '2023-01-01', 'None')]
+    >>> parse_supply("PRK")[0].codes, parse_supply("")
+    (('PRK',), ())
+    """
+    periods: list[Supply] = []
+    for part in (p.strip() for p in (text or "").split("|")):
+        if not part:
+            continue
+        codes_text, at, span = part.partition("@")
+        codes = tuple(c.strip().upper() for c in codes_text.split(";") if c.strip())
+        if not codes or not all(_ALPHA3.match(c) for c in codes):
+            raise ValueError(f"{part[:40]!r}: supplier codes must be ';'-joined ISO alpha-3")
+        start = end = None
+        if at:
+            first, dots, last = span.partition("..")
+            if not dots:
+                raise ValueError(f"{part[:40]!r}: a period is CODES@FROM..TO")
+            try:
+                start = date.fromisoformat(first.strip()) if first.strip() else None
+                end = date.fromisoformat(last.strip()) if last.strip() else None
+            except ValueError:
+                raise ValueError(f"{part[:40]!r}: FROM and TO must be ISO dates "
+                                 "(YYYY-MM-DD)") from None
+            if start and end and start > end:
+                raise ValueError(f"{part[:40]!r}: the period ends before it starts")
+        periods.append(Supply(codes, start, end))
+    return tuple(periods)
+
+
+def _as_day(when: object) -> date | None:
+    if isinstance(when, date):
+        return when
+    try:
+        return date.fromisoformat(str(when or "")[:10])
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -111,6 +169,51 @@ class Entry:
     origins: tuple[str, ...]
     basis: str
     notes: str
+    supply: tuple[Supply, ...] = ()
+    supplier_text: str = ""
+
+    def supplier_for(self, when: object) -> tuple[str, ...]:
+        """Supplier codes on the date ``when`` (ISO text or date); the origin when the
+        catalogue gives no supplier; () when no period covers the date (or it is unknown
+        and the supplier changed over time)."""
+        if not self.supply:
+            return self.origins
+        day = _as_day(when)
+        if day is None:
+            distinct = {s.codes for s in self.supply}
+            return self.supply[0].codes if len(distinct) == 1 else ()
+        for period in self.supply:
+            if period.covers(day):
+                return period.codes
+        return ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    models: tuple[str, ...]
+    weapon_class: str
+    origins: tuple[str, ...]
+    basis: str
+    # The catalogue entries behind the result (slash alternatives included): their supplier
+    # periods give supplier_for.
+    entries: tuple[Entry, ...] = ()
+
+    @property
+    def model(self) -> str:
+        return ";".join(self.models)
+
+    @property
+    def origin(self) -> str:
+        return ";".join(self.origins)
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """Class families of the weapon classes (``drones``, ``missiles``…), in order."""
+        return _unique(family_of(c) for c in self.weapon_class.split(";"))
+
+    def supplier_for(self, when: object) -> str:
+        """';'-joined supplier codes on the date ``when`` (union over the entries)."""
+        return ";".join(_unique(c for e in self.entries for c in e.supplier_for(when)))
 
 
 def _unique(items) -> tuple[str, ...]:
@@ -156,7 +259,8 @@ class Catalogue:
         """The catalogue rows (for the About page), in file order."""
         return [{"model": e.model, "aliases": "|".join(e.aliases),
                  "weapon_class": e.weapon_class, "origin": ";".join(e.origins),
-                 "origin_basis": e.basis, "notes": e.notes} for e in self._entries]
+                 "supplier": e.supplier_text, "origin_basis": e.basis, "notes": e.notes}
+                for e in self._entries]
 
     def origins(self) -> list[str]:
         """Distinct origin codes in the catalogue, sorted."""
@@ -168,26 +272,31 @@ class Catalogue:
 
     def resolve(self, model: object) -> Resolution | None:
         """Resolve a reported model string (alias, combination or slash pair), or ``None``."""
-        text = fold(model)
+        # "A or B" is the slash pair A/B: one weapon, either A or B.
+        text = _OR.sub("/", fold(model))
         if not text:
             return None
         whole = self._by_key.get(key(text))
         if whole is not None:
-            return Resolution((whole.model,), whole.weapon_class, whole.origins, whole.basis)
+            return Resolution((whole.model,), whole.weapon_class, whole.origins, whole.basis,
+                              (whole,))
         models: list[str] = []
         merged: list[Entry] = []
+        leaves: list[Entry] = []
         any_ambiguous = False
         for part in (p for p in _PART_SPLIT.split(text) if p and p.strip()):
             entry = self._by_key.get(key(part))
             if entry is not None:
                 models.append(entry.model)
                 merged.append(entry)
+                leaves.append(entry)
                 any_ambiguous |= entry.basis == "ambiguous"
                 continue
             pieces = [self._by_key.get(key(p)) for p in part.split("/") if p.strip()]
             if len(pieces) < 2 or any(p is None for p in pieces):
                 return None
             model, cls, origins, basis = _combine(pieces, alternatives=True)
+            leaves.extend(p for p in pieces if p is not None)
             models.append(model)
             merged.append(Entry(model, (), cls, origins, basis, ""))
             any_ambiguous |= basis == "ambiguous"
@@ -196,7 +305,7 @@ class Catalogue:
         _, classes, origins, basis = _combine(merged, alternatives=False)
         if any_ambiguous:
             basis = "ambiguous"
-        return Resolution(_unique(models), classes, origins, basis)
+        return Resolution(_unique(models), classes, origins, basis, tuple(leaves))
 
     @cached_property
     def _infer_pattern(self) -> re.Pattern[str]:
@@ -238,14 +347,18 @@ class Catalogue:
         if not entries:
             return None
         _, classes, origins, basis = _combine(entries, alternatives=False)
-        return Resolution(tuple(e.model for e in entries), classes, origins, basis)
+        return Resolution(tuple(e.model for e in entries), classes, origins, basis,
+                          tuple(entries))
 
 
 def _read(path: Path) -> list[Entry]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != CATALOGUE_COLUMNS:
-            raise ValueError(f"{path}: header must be {','.join(CATALOGUE_COLUMNS)}")
+        header = [h.strip() for h in reader.fieldnames or ()]
+        required = [h for h in header if h not in OPTIONAL_COLUMNS]
+        if required != list(CATALOGUE_COLUMNS) or len(set(header)) != len(header):
+            raise ValueError(f"{path}: header must be {','.join(CATALOGUE_COLUMNS)} "
+                             f"(plus optionally {', '.join(OPTIONAL_COLUMNS)})")
         entries = []
         for line, row in enumerate(reader, start=2):
             basis = (row["origin_basis"] or "").strip()
@@ -254,11 +367,17 @@ def _read(path: Path) -> list[Entry]:
             if basis not in BASES or (basis == "unknown") != (not origins):
                 raise ValueError(f"{path}: row {line}: origin_basis {basis!r} does not fit "
                                  f"origin {row['origin']!r}")
+            supplier = (row.get("supplier") or "").strip()
+            try:
+                supply = parse_supply(supplier)
+            except ValueError as exc:
+                raise ValueError(f"{path}: row {line}: field 'supplier': {exc}") from None
             entries.append(Entry(
                 model=row["model"].strip(),
                 aliases=tuple(a.strip() for a in (row["aliases"] or "").split("|") if a.strip()),
-                weapon_class=(row["weapon_class"] or "").strip(),
-                origins=origins, basis=basis, notes=(row["notes"] or "").strip()))
+                weapon_class=normalise_classes(row["weapon_class"]),
+                origins=origins, basis=basis, notes=(row["notes"] or "").strip(),
+                supply=supply, supplier_text=supplier))
     return entries
 
 
@@ -266,3 +385,22 @@ def _read(path: Path) -> list[Entry]:
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """The catalogue from ``data/weapons.csv`` (or ``path``); cached."""
     return Catalogue(_read(Path(path) if path else CATALOGUE_PATH))
+
+
+@lru_cache(maxsize=65536)
+def supplier_for(model: str, when: str) -> str:
+    """The catalogue's supplier of ``model`` (a canonical ``weapon_model``) on ``when``.
+
+    '' when the model does not resolve in the catalogue or no period covers the date.
+    """
+    resolved = load_catalogue().resolve(model) if model else None
+    return resolved.supplier_for(when) if resolved is not None else ""
+
+
+def with_supplier(row: dict[str, object]) -> dict[str, object]:
+    """``row`` (canonical, normalised) with ``weapon_supplier`` filled from the catalogue for
+    its event date when the source gave none. The one place importers set suppliers."""
+    if row.get("weapon_supplier") or not row.get("weapon_model"):
+        return row
+    supplier = supplier_for(str(row["weapon_model"]), str(row.get("event_date") or ""))
+    return {**row, "weapon_supplier": supplier} if supplier else row

@@ -1,4 +1,4 @@
-"""Command line: ``python -m geo import|convert|export|sources|sync``.
+"""Command line: ``python -m geo import|convert|export|attribute|sources|sync``.
 
 Bad input never produces a traceback: it exits with status 2 and one line naming the file,
 row and field. Status 1 means the store could not be used.
@@ -15,7 +15,14 @@ from datetime import date
 from pathlib import Path
 
 from geo import cli_sync
-from geo.filters import Filters, View, parse_query
+from geo.filters import (
+    CERTAINTIES,
+    CERTAINTY_HELP,
+    DEFAULT_CERTAINTY,
+    Filters,
+    View,
+    parse_query,
+)
 
 EXIT_INPUT = 2
 EXIT_STORE = 1
@@ -25,17 +32,25 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (same meaning as the dashboard URL parameters)")
     group.add_argument("--from", dest="from_", metavar="YYYY-MM-DD")
     group.add_argument("--to", metavar="YYYY-MM-DD")
-    for flag, help_ in (("origin", "weapon origin, ISO alpha-3 (PRK, IRN, RUS) or 'unknown'"),
-                        ("class", "weapon class"), ("model", "weapon model"),
+    for flag, help_ in (("origin", "weapon origin (design country), ISO alpha-3 (PRK, IRN, "
+                                   "RUS) or 'unknown'"),
+                        ("supplier", "weapon supplier, ISO alpha-3 or 'unknown'"),
+                        ("class", "weapon class or class family (drones, missiles, bombs, "
+                                  "artillery, other)"),
+                        ("model", "weapon model"),
                         ("type", "event type"), ("oblast", "ISO 3166-2 code, e.g. UA-23")):
         group.add_argument(f"--{flag}", action="append", default=[], help=f"{help_}; repeatable")
     group.add_argument("--q", default="", help="text search")
+    group.add_argument("--certainty", choices=CERTAINTIES, default=DEFAULT_CERTAINTY,
+                       help="how sure origin/supplier/class must be: "
+                       + "; ".join(f"{c}: {CERTAINTY_HELP[c]}" for c in CERTAINTIES))
 
 
 def filters_from_args(args: argparse.Namespace) -> tuple[Filters, list[str]]:
     params: dict[str, object] = {
-        "origin": args.origin, "class": getattr(args, "class"), "model": args.model,
-        "type": args.type, "oblast": args.oblast, "q": args.q,
+        "origin": args.origin, "supplier": args.supplier, "class": getattr(args, "class"),
+        "model": args.model, "type": args.type, "oblast": args.oblast, "q": args.q,
+        "certainty": args.certainty,
     }
     if args.from_:
         params["from"] = args.from_
@@ -58,17 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument("--dry-run", action="store_true", help="report only; store nothing")
     _add_map_flag(imp)
+    _add_rejected_flag(imp)
 
     conv = sub.add_parser("convert", help="convert a file to the canonical CSV or GeoJSON")
     conv.add_argument("file")
     conv.add_argument("--to", required=True, help="OUT.csv or OUT.geojson")
     conv.add_argument("--format", default="auto", choices=("auto", *FORMAT_NAMES))
     _add_map_flag(conv)
+    _add_rejected_flag(conv)
+
+    att = sub.add_parser(
+        "attribute", help="recompute weapon candidates for every stored event",
+        description="Recompute class, origin and supplier candidates and the evidence line "
+        "for every stored event from its own text and the attack reports of its window "
+        "(idempotent; stated and curated values are never changed).")
+    att.add_argument("--store", help="store URL (default: SALVO_STORE or the local file)")
+    att.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     exp = sub.add_parser(
         "export", help="write the filtered events: data, map/timeline image, GIF, HTML map",
-        description="Write the events matching the filters as data (csv, geojson, xlsx), a "
-        "map or timeline image (png-map, png-timeline), an animation (gif) or a "
+        description="Write the events matching the filters as data (csv, geojson, geoparquet, "
+        "xlsx), a map or timeline image (png-map, png-timeline), an animation (gif) or a "
         "self-contained interactive map (html). Images are rendered without a browser.")
     _add_filter_flags(exp)
     _add_export_flags(exp)
@@ -76,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXPORT_FORMATS = ("csv", "geojson", "xlsx", "png-map", "png-timeline", "gif", "html")
+EXPORT_FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "png-timeline", "gif",
+                  "html")
 
 
 def _add_export_flags(exp: argparse.ArgumentParser) -> None:
@@ -114,6 +140,30 @@ def _add_map_flag(parser: argparse.ArgumentParser) -> None:
                         "for files with the same columns")
 
 
+def _add_rejected_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-rejected", type=float, default=None, metavar="PCT",
+                        help="fail (exit 2, nothing stored or written) when more than PCT %% "
+                        "of the rows are rejected; a file with no accepted row always fails")
+
+
+def refusal(result, max_rejected: float | None) -> str | None:
+    """Why a read must not be stored or written (one line with the top reasons), or None.
+
+    No accepted row is always a refusal; more than ``max_rejected`` % rejected is one too.
+    """
+    rejected = len(result.rejections)
+    top = "; ".join(f"{g['count']}× {g['reason']}"
+                    for g in result.report()["rejections_by_reason"][:3])
+    if not len(result.events):
+        return (f"no row accepted (read {result.rows_read}, rejected {rejected})"
+                + (f"; top reasons: {top}" if top else ""))
+    share = 100 * rejected / max(result.rows_read, 1)
+    if max_rejected is not None and share > max_rejected:
+        return (f"{share:.1f}% of rows rejected, over --max-rejected {max_rejected:g}%; "
+                f"top reasons: {top}")
+    return None
+
+
 def _read(args: argparse.Namespace):
     """read_events with the --map mapping; a used mapping is remembered (var/mappings.json)."""
     from geo.importers import InputError, read_events
@@ -124,7 +174,7 @@ def _read(args: argparse.Namespace):
     except ValueError as exc:
         raise InputError(Path(args.file).name, None, None, str(exc)) from None
     result = read_events(args.file, args.format, mapping=mapping)
-    if mapping and result.format == "generic":
+    if mapping and result.format in ("generic", "geodata"):
         unmapped = {field: "" for field, column in mapping.items() if not column}
         saved = remember_mapping(result.columns, unmapped | result.mapping)
         print(f"mapping remembered for these columns in {saved}", file=sys.stderr)
@@ -132,19 +182,30 @@ def _read(args: argparse.Namespace):
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from geo.attribution_store import store_events
     from geo.store import open_store
 
     started = time.perf_counter()
     result = _read(args)
     report = result.report()
+    refused = refusal(result, args.max_rejected)
+    if refused:
+        if args.json:
+            print(json.dumps(report | {"refused": refused}, indent=2, default=str))
+        else:
+            print(result.report_text(Path(args.file).name))
+        print(f"{Path(args.file).name}: import refused, nothing stored: {refused}",
+              file=sys.stderr)
+        return EXIT_INPUT
     if not args.dry_run and len(result.events):
         store = open_store(args.store, snapshot=False)
         try:
-            upserted = store.upsert(result.events)
+            upserted, attributed = store_events(store, result.events)
         finally:
             store.close()
         report["store"] = {"url": _redacted(store.url), "inserted": upserted.inserted,
                            "updated": upserted.updated, "unchanged": upserted.unchanged}
+        report["attribution"] = attributed.as_dict()
     elapsed = time.perf_counter() - started  # read + validate + store
     report["seconds"] = round(elapsed, 3)
     if args.json:
@@ -155,7 +216,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
             s = report["store"]
             print(f"store: {s['inserted']} new, {s['updated']} updated, "
                   f"{s['unchanged']} unchanged ({s['url']})")
+            print(_attribution_line(report["attribution"], "of the file's events have"))
         print(f"took {elapsed:.2f} s ({result.rows_read / max(elapsed, 1e-9):,.0f} rows/s)")
+    return 0
+
+
+def _attribution_line(summary: dict, verb: str = "events gained") -> str:
+    """``attribution: 1,573 events gained candidates (artillery 985, …)`` — by the class
+    family of each event's top candidate."""
+    gained = summary["gained_candidates"]
+    by_family = ", ".join(f"{family} {n:,}" for family, n in gained.items()) or "none"
+    return (f"attribution: {sum(gained.values()):,} {verb} candidates ({by_family}); "
+            f"{summary['weapons_inferred']:,} weapons inferred from text")
+
+
+def _cmd_attribute(args: argparse.Namespace) -> int:
+    from geo.attribution_store import attribute_store
+    from geo.store import open_store
+
+    started = time.perf_counter()
+    store = open_store(args.store, snapshot=False)
+    try:
+        summary = attribute_store(store).as_dict()
+    finally:
+        store.close()
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"attributed {summary['events']:,} events in {_redacted(store.url)}: "
+              f"{summary['changed']:,} changed")
+        print(_attribution_line(summary))
+        print(f"took {summary['seconds']:.2f} s")
     return 0
 
 
@@ -178,6 +270,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         print(f"{out}: the output must end in .csv or .geojson", file=sys.stderr)
         return EXIT_INPUT
     result = _read(args)
+    refused = refusal(result, args.max_rejected)
+    if refused:
+        print(result.report_text(Path(args.file).name))
+        print(f"{Path(args.file).name}: convert refused, {out} not written: {refused}",
+              file=sys.stderr)
+        return EXIT_INPUT
     if out.suffix.lower() == ".csv":
         write_csv(result.events, out)
     else:
@@ -234,6 +332,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         shape = f", {round(width * options.scale)}x{round(height * options.scale)} px"
     print(f"wrote {args.format} to {args.out} ({len(result.data):,} bytes{shape}): "
           f"{result.events:,} events match the filters; took {elapsed:.2f} s")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
@@ -244,7 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     handlers = {"import": _cmd_import, "convert": _cmd_convert, "export": _cmd_export,
-                "sources": cli_sync.cmd_sources, "sync": cli_sync.cmd_sync}
+                "attribute": _cmd_attribute, "sources": cli_sync.cmd_sources,
+                "sync": cli_sync.cmd_sync}
     try:
         return handlers[args.command](args)
     except InputError as exc:

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 
 from geo.schema import is_web_url
 
@@ -23,7 +25,15 @@ _MAP_EXTRA = str.maketrans({
     "}": "&#125;",
 })
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+# First characters that make a spreadsheet read a cell as a formula (or, for "|", a DDE
+# command in older Excel): OWASP's list plus the pipe. Checked after NFKC, so the full-width
+# forms (＝ ＋ － ＠ ｜) and the small forms (﹦ ﹢ ﹣) are caught as well.
+_FORMULA_TRIGGERS = frozenset("=+-@|\t\r\n\0")
+# Characters a reader cannot see, which spreadsheets may skip or trim before deciding
+# (BOM, zero-width space/joiners, bidi marks, other controls, spaces): looked past.
+_INVISIBLE_CATEGORIES = frozenset(("Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"))
+# A plain signed decimal ("-12.5", "+3", "-1e5") stays a number; "-inf" would not.
+_SIGNED_NUMBER = re.compile(r"[+-](?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def for_html(text: object) -> str:
@@ -47,23 +57,35 @@ def for_spreadsheet(value: object) -> object:
 
     A leading apostrophe is what spreadsheets themselves use to mark "this is text"; it is
     hidden when the cell is displayed, so a person reads the original value. Numbers and
-    negative numbers stay numbers.
+    negative numbers stay numbers. The check looks past invisible leading characters and
+    normalises compatibility forms first, so ``"\\ufeff=1+1"`` and ``"＝1+1"`` are caught.
+
+    >>> for_spreadsheet("＝1+1"), for_spreadsheet("\\u200b=1+1"), for_spreadsheet("-12.5")
+    ("'＝1+1", "'\\u200b=1+1", '-12.5')
     """
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_FORMULA_PREFIXES):
-        if value[0] in "-+" and _is_number(value):
-            return value
-        return "'" + value
-    return value
+    if not is_formula_like(value):
+        return value
+    if _SIGNED_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def is_formula_like(text: str) -> bool:
+    """True when the first visible character of ``text`` (after NFKC) starts a formula.
+
+    Leading tabs, CRs, LFs and NULs count as triggers themselves (OWASP lists them).
+
+    >>> is_formula_like("\\ufeff\\u200b |cmd"), is_formula_like("Kyiv =1")
+    (True, False)
+    """
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch in _FORMULA_TRIGGERS:
+            return True
+        if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES:
+            return False
+    return False
 
 
 def safe_links(sources: object) -> list[str]:

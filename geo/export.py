@@ -1,6 +1,6 @@
 """Exports of the filtered events, one entry point for the app and the CLI.
 
-* data: CSV, GeoJSON, XLSX in the canonical schema (this module);
+* data: CSV, GeoJSON, GeoParquet, XLSX in the canonical schema (this module);
 * images: ``png-map`` (:mod:`geo.render_map`), ``png-timeline`` (:mod:`geo.render_timeline`),
   ``gif`` (:mod:`geo.animate`), rendered on the server by vl-convert, no browser;
 * ``html``: a self-contained interactive folium map (this module) that opens offline.
@@ -35,7 +35,7 @@ from geo.filters import Filters, View, to_query
 from geo.render import ImageOptions, check_options
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
 
-DATA_FORMATS = ("csv", "geojson", "xlsx")
+DATA_FORMATS = ("csv", "geojson", "geoparquet", "xlsx")
 
 
 def _cell(value: object) -> object:
@@ -95,22 +95,104 @@ def to_geojson_bytes(frame: pd.DataFrame) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+XLSX_CELL_MAX = 32_767  # characters in one cell: Excel's limit, and openpyxl cuts silently
+NOTES_SHEET = "notes"
+
+
+def _xlsx_text(value: str) -> tuple[str, str]:
+    """A text cell as the workbook can hold it, and why it differs ('' when it does not)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    why = []
+    text = for_spreadsheet(value)
+    if ILLEGAL_CHARACTERS_RE.search(text):  # XML 1.0 cannot carry them: openpyxl refuses
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+        why.append("control characters replaced by U+FFFD")
+    if len(text) > XLSX_CELL_MAX:
+        marker = (f" … [cut: {len(value):,} characters, Excel holds {XLSX_CELL_MAX:,}; "
+                  "the CSV and GeoJSON exports have the full text]")
+        text = text[: XLSX_CELL_MAX - len(marker)] + marker
+        why.append(f"cut from {len(value):,} to {XLSX_CELL_MAX:,} characters")
+    return text, "; ".join(why)
+
+
+def xlsx_changes(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(event_id, column, what changed) for each cell the workbook cannot hold as it is."""
+    out = []
+    for row in records(frame):
+        for column, value in row.items():
+            if isinstance(value, str):
+                why = _xlsx_text(value)[1]
+                if why:
+                    out.append((str(row["event_id"]), column, why))
+    return out
+
+
+def export_notes(frame: pd.DataFrame, fmt: str) -> list[str]:
+    """One-line notes for the export report (today: cells an XLSX could not hold whole)."""
+    if fmt != "xlsx":
+        return []
+    changes = xlsx_changes(frame)
+    if not changes:
+        return []
+    first = ", ".join(f"{event_id} {column}" for event_id, column, _ in changes[:3])
+    more = f" and {len(changes) - 3:,} more" if len(changes) > 3 else ""
+    return [f"{len(changes):,} XLSX cells could not be kept whole ({first}{more}): they are "
+            f"marked in the cell and listed on the '{NOTES_SHEET}' sheet; the CSV and GeoJSON "
+            "exports keep the full text"]
+
+
+def to_geoparquet_bytes(frame: pd.DataFrame) -> bytes:
+    """GeoParquet (point geometry, EPSG:4326, the canonical columns, values as stored), read
+    back by ``geopandas.read_parquet``; events without coordinates have a null geometry.
+    Raw values, like GeoJSON: Parquet is not opened by spreadsheets as formulas."""
+    import geopandas as gpd
+
+    table = pd.DataFrame(records(frame), columns=list(COLUMNS))
+    for column in COUNT_COLUMNS:
+        table[column] = table[column].astype("Int64")
+    for column in FLOAT_COLUMNS:
+        table[column] = table[column].astype("float64")
+    points = gpd.points_from_xy(table["longitude"], table["latitude"])
+    has_point = table["latitude"].notna() & table["longitude"].notna()
+    geometry = gpd.GeoSeries([p if ok else None for p, ok in zip(points, has_point,
+                                                                  strict=True)],
+                             crs="EPSG:4326")
+    out = io.BytesIO()
+    gpd.GeoDataFrame(table, geometry=geometry).to_parquet(out, index=False)
+    return out.getvalue()
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, *, exported_on: date) -> bytes:
-    """An XLSX workbook with one sheet; formula-like text is stored as text, not formulas."""
+    """An XLSX workbook with one sheet; formula-like text is stored as text, not formulas.
+
+    A text longer than Excel's 32,767 characters per cell is cut with a visible marker, and
+    control characters XML cannot carry are replaced; a ``notes`` sheet lists every such
+    cell (issue 14, item 7), so nothing is lost silently.
+    """
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = "events"
     sheet.append(list(COLUMNS))
+    changes = []
     for row in records(frame):
         cells = []
-        for value in row.values():
-            safe = for_spreadsheet(value) if isinstance(value, str) else value
-            cells.append(safe)
+        for column, value in row.items():
+            if isinstance(value, str):
+                value, why = _xlsx_text(value)
+                if why:
+                    changes.append([str(row["event_id"]), column, why])
+            cells.append(value)
         sheet.append(cells)
     for cell in sheet[1]:
         cell.data_type = "s"
+    if changes:
+        notes = book.create_sheet(NOTES_SHEET)
+        notes.append(["event_id", "column", "what changed in this workbook"])
+        for change in changes:
+            notes.append([for_spreadsheet(v) for v in change])
     stamp = datetime(exported_on.year, exported_on.month, exported_on.day)
     book.properties.created = stamp
     book.properties.modified = stamp
@@ -147,6 +229,8 @@ def render(frame: pd.DataFrame, fmt: str, *, exported_on: date) -> bytes:
         return to_geojson_bytes(frame)
     if fmt == "xlsx":
         return to_xlsx_bytes(frame, exported_on=exported_on)
+    if fmt == "geoparquet":
+        return to_geoparquet_bytes(frame)
     raise ValueError(f"unknown data format {fmt!r}; use one of {', '.join(DATA_FORMATS)}")
 
 
@@ -212,10 +296,11 @@ def citable_url(base: str, filters: Filters, view: View | None, first: date | No
 
 
 # ---- every format -------------------------------------------------------------------------
-FORMATS = ("csv", "geojson", "xlsx", "png-map", "png-timeline", "gif", "html")
+FORMATS = ("csv", "geojson", "geoparquet", "xlsx", "png-map", "png-timeline", "gif", "html")
 FORMAT_LABELS = {
     "csv": "CSV (events table)",
     "geojson": "GeoJSON (events as features)",
+    "geoparquet": "GeoParquet (events as features, for geopandas/QGIS)",
     "xlsx": "Excel workbook (events table)",
     "png-map": "PNG image of the map",
     "png-timeline": "PNG image of the timeline",
@@ -225,6 +310,7 @@ FORMAT_LABELS = {
 MEDIA = {
     "csv": ("text/csv", "csv"),
     "geojson": ("application/geo+json", "geojson"),
+    "geoparquet": ("application/vnd.apache.parquet", "parquet"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "png-map": ("image/png", "png"),
     "png-timeline": ("image/png", "png"),
@@ -238,6 +324,7 @@ class Exported:
     data: bytes
     fmt: str
     events: int  # events matching the filters (all of them are in data exports)
+    notes: tuple[str, ...] = ()  # one line each, for the report (geo.export.export_notes)
 
     @property
     def mime(self) -> str:
@@ -258,7 +345,8 @@ def export_bytes(store, filters: Filters, fmt: str, *, exported_on: date,
     validate(fmt, options)
     if fmt in DATA_FORMATS:
         frame = store.events(filters, newest_first=False)
-        return Exported(render(frame, fmt, exported_on=exported_on), fmt, len(frame))
+        return Exported(render(frame, fmt, exported_on=exported_on), fmt, len(frame),
+                        tuple(export_notes(frame, fmt)))
     if fmt == "png-map":
         from geo.render_map import render_map_png as make
     elif fmt == "png-timeline":

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+from geo import settings
 from geo.schema import EVENT_TYPES
+from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS, normalise_class
 
 MAX_VALUES = 50  # more values in one parameter than any real selection; stops URL abuse
 MAX_TEXT = 120
@@ -20,8 +22,17 @@ MAX_TEXT = 120
 _ALPHA3 = re.compile(r"^[A-Za-z]{3}$")
 _ADMIN1 = re.compile(r"^UA-\d{2}$", re.IGNORECASE)
 
-# Special origin token: events whose weapon origin is not known.
+# Special origin/supplier token: events with no origin (supplier) at the chosen certainty.
 UNKNOWN_ORIGIN = "unknown"
+
+# How sure an origin, supplier or class must be to match (README "Certainty"), surest first.
+CERTAINTIES = ("stated", "likely", "possible")
+DEFAULT_CERTAINTY = "possible"
+CERTAINTY_HELP = {
+    "stated": "only what a source or the catalogue states (an ambiguous RUS;PRK is not PRK)",
+    "likely": "stated, or the attribution's top candidate has at least half the share",
+    "possible": "stated, ambiguous, inferred, or any candidate share",
+}
 
 
 @dataclass(frozen=True)
@@ -31,17 +42,20 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     origins: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
+    suppliers: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()  # vocabulary classes and family slugs (geo.taxonomy)
     models: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     oblasts: tuple[str, ...] = ()
     q: str = ""
+    certainty: str = DEFAULT_CERTAINTY
 
     def with_dates(self, start: date | None, end: date | None) -> Filters:
         return replace(self, date_from=start, date_to=end)
 
     def is_empty(self) -> bool:
-        return self == Filters()
+        """No restriction (the certainty alone restricts nothing)."""
+        return replace(self, certainty=DEFAULT_CERTAINTY) == Filters()
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ class Parsed:
 # URL parameter → Filters attribute, for the list-valued ones.
 _LIST_PARAMS = {
     "origin": "origins",
+    "supplier": "suppliers",
     "class": "classes",
     "model": "models",
     "type": "types",
@@ -85,6 +100,55 @@ def _values(params: Mapping[str, object], key: str, *, split: bool = True) -> li
     return out
 
 
+def bound_query(params: Mapping[str, object], notes: list[str],
+                limit: int | None = None) -> dict[str, list[str]]:
+    """``params`` with each parameter cut to ``limit`` characters (all its values together;
+    default: the ``url_max_chars`` setting) and each list parameter to :data:`MAX_VALUES`
+    values, with one note for all the cuts — a 100,000-character link must load, say what
+    it dropped, and not print a warning per value (issue 14, item 8).
+
+    >>> notes = []
+    >>> bounded = bound_query({"q": "x" * 5000, "origin": ",".join(["IRN"] * 80)}, notes,
+    ...                       limit=1000)
+    >>> len(bounded["q"][0]), len(bounded["origin"])
+    (1000, 50)
+    >>> print(notes[0])
+    The link was too long: shortened q to 1,000 characters and kept the first 50 values of origin.
+    """
+    limit = settings.get("url_max_chars") if limit is None else limit
+    out: dict[str, list[str]] = {}
+    cut: list[str] = []
+    trimmed: list[str] = []
+    for key, raw in params.items():
+        name = str(key)
+        items = [str(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw])
+                 if v is not None]
+        if sum(len(item) for item in items) > limit:
+            kept, room = [], limit
+            for item in items:
+                if room <= 0:
+                    break
+                kept.append(item[:room])
+                room -= len(kept[-1])
+            items = kept
+            cut.append(_short(name))
+        if name in _LIST_PARAMS:
+            parts = [part for item in items for part in item.split(",") if part.strip()]
+            if len(parts) > MAX_VALUES:
+                items = parts[:MAX_VALUES]
+                trimmed.append(_short(name))
+        out[name] = items
+    said = []
+    if cut:
+        shown = ", ".join(cut[:5]) + (f" and {len(cut) - 5} more" if len(cut) > 5 else "")
+        said.append(f"shortened {shown} to {limit:,} characters")
+    if trimmed:
+        said.append(f"kept the first {MAX_VALUES} values of {', '.join(trimmed)}")
+    if said:
+        notes.append(f"The link was too long: {' and '.join(said)}.")
+    return out
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -100,15 +164,34 @@ def _parse_date(value: str, name: str, notes: list[str]) -> date | None:
 def _valid_item(key: str, value: str) -> str | None:
     if len(value) > MAX_TEXT:
         return None
-    if key == "origin":
+    if key in ("origin", "supplier"):
         if value.lower() == UNKNOWN_ORIGIN:
             return UNKNOWN_ORIGIN
         return value.upper() if _ALPHA3.match(value) else None
+    if key == "class":
+        return class_value(value)
     if key == "type":
         return value.lower() if value.lower() in EVENT_TYPES else None
     if key == "oblast":
         return value.upper() if _ADMIN1.match(value) else None
     return value
+
+
+def class_value(value: str) -> str | None:
+    """A class filter value: a family slug or a vocabulary class (source labels such as
+    "MLRS" are normalised), else ``None``.
+
+    >>> class_value("Drones"), class_value("MLRS"), class_value("nonsense")
+    ('drones', 'rocket artillery', None)
+    """
+    text = value.strip().lower()
+    if text in FAMILIES or text in CLASSES:
+        return text
+    by_label = {label.lower(): slug for slug, label in FAMILY_LABELS.items()}
+    if text in by_label:
+        return by_label[text]
+    cls = normalise_class(text)
+    return cls if cls and cls != "other" else None
 
 
 def parse_query(params: Mapping[str, object]) -> Parsed:
@@ -119,6 +202,7 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
     (('PRK',), '2023-12-01', 2)
     """
     notes: list[str] = []
+    params = bound_query(params, notes)  # before any work: every parameter is bounded
     kwargs: dict[str, object] = {}
     for key, name in (("from", "date_from"), ("to", "date_to")):
         values = _values(params, key)
@@ -148,6 +232,14 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
         notes.append(f"Shortened q to {MAX_TEXT} characters.")
         q = q[:MAX_TEXT]
     kwargs["q"] = q
+
+    certainty = _values(params, "certainty")
+    if certainty:
+        if certainty[-1].lower() in CERTAINTIES:
+            kwargs["certainty"] = certainty[-1].lower()
+        else:
+            notes.append(f"Ignored certainty={_short(certainty[-1])!r}: use "
+                         f"{', '.join(CERTAINTIES)}.")
 
     view = _parse_view(params, notes)
     return Parsed(Filters(**kwargs), view, notes)  # type: ignore[arg-type]
@@ -189,6 +281,8 @@ def to_query(filters: Filters, view: View | None = None) -> dict[str, str | list
             out[key] = values
     if filters.q:
         out["q"] = filters.q
+    if filters.certainty != DEFAULT_CERTAINTY:
+        out["certainty"] = filters.certainty
     if view is not None:
         if view.lat is not None and view.lon is not None:
             out["lat"], out["lon"] = f"{view.lat:.4f}", f"{view.lon:.4f}"
@@ -206,11 +300,14 @@ def describe(filters: Filters) -> str:
         start = filters.date_from.isoformat() if filters.date_from else "start"
         end = filters.date_to.isoformat() if filters.date_to else "latest"
         parts.append(f"{start} – {end}")
-    labels = {"origins": "origin", "classes": "class", "models": "model", "types": "type",
-              "oblasts": "oblast"}
+    labels = {"origins": "origin", "suppliers": "supplier", "classes": "class",
+              "models": "model", "types": "type", "oblasts": "oblast"}
     for f in fields(filters):
         if f.name in labels and getattr(filters, f.name):
             parts.append(f"{labels[f.name]}: {', '.join(getattr(filters, f.name))}")
     if filters.q:
         parts.append(f'text: "{filters.q}"')
+    if filters.origins or filters.suppliers or filters.classes:
+        # The certainty changes what an origin/supplier/class filter matches: say it.
+        parts.append(f"certainty: {filters.certainty}")
     return "; ".join(parts) if parts else "all events"

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from geo.taxonomy import CLASSES, normalise_classes
 
 COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -39,7 +42,18 @@ COLUMNS: tuple[str, ...] = (
     "source_dataset",
     "source_id",
     "verification",
+    # Attribution (issue 9): who supplied the weapon, and what the evidence suggests when no
+    # source states it. Files written before these columns existed still import.
+    "weapon_supplier",
+    "class_candidates",
+    "origin_candidates",
+    "supplier_candidates",
+    "attribution",
 )
+# The five attribution columns, and the older header without them (still importable).
+ATTRIBUTION_COLUMNS: tuple[str, ...] = COLUMNS[COLUMNS.index("verification") + 1:]
+LEGACY_COLUMNS: tuple[str, ...] = COLUMNS[:COLUMNS.index("verification") + 1]
+CANDIDATE_COLUMNS = ("class_candidates", "origin_candidates", "supplier_candidates")
 
 TIME_PRECISIONS = ("hour", "day", "week", "month", "year")
 EVENT_TYPES = ("impact", "interception", "debris", "attack", "transfer", "other")
@@ -51,10 +65,12 @@ VERIFICATIONS = ("verified", "reported", "unverified")
 # appear only on the timeline: a field "somewhere in Zaporizhzhia oblast" is never a dot.
 POINT_PRECISIONS = ("exact", "settlement", "district")
 
+# Counts are stored as 32-bit integers; no weapon, hit or casualty count comes near this.
+MAX_COUNT = 2_147_483_647
 COUNT_COLUMNS = ("launched", "destroyed", "hits", "fatalities", "injured")
 FLOAT_COLUMNS = ("latitude", "longitude")
 # Multi-valued columns are stored as ';'-joined text in files and as lists in the store.
-LIST_COLUMNS = ("admin1", "weapon_origin")
+LIST_COLUMNS = ("admin1", "weapon_origin", "weapon_supplier")
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "time_precision": TIME_PRECISIONS,
@@ -121,6 +137,9 @@ def _count(field: str, value: object) -> int | None:
         raise RowError(field, f"not a number: {str(value)[:40]!r}") from exc
     if not math.isfinite(number) or number < 0 or number != int(number):
         raise RowError(field, f"not a non-negative whole number: {str(value)[:40]!r}")
+    if number > MAX_COUNT:
+        raise RowError(field, f"larger than any report states (over {MAX_COUNT:,}): "
+                              f"{str(value)[:40]!r}")
     return int(number)
 
 
@@ -214,11 +233,8 @@ def normalise_row(raw: dict[str, object]) -> dict[str, object]:
     row["geo_precision"] = precision
 
     row["weapon_model"] = _text(raw.get("weapon_model"))
-    row["weapon_class"] = _text(raw.get("weapon_class"))
-    origins = [code.upper() for code in split_list(raw.get("weapon_origin"))]
-    for code in origins:
-        if not _ALPHA3.match(code):
-            raise RowError("weapon_origin", f"not an ISO 3166-1 alpha-3 code: {code[:20]!r}")
+    row["weapon_class"] = normalise_classes(raw.get("weapon_class"))
+    origins = _alpha3_list("weapon_origin", raw.get("weapon_origin"))
     row["weapon_origin"] = join_list(origins)
     basis_default = "unknown" if not origins else ("ambiguous" if len(origins) > 1 else "reported")
     row["origin_basis"] = _enum("origin_basis", raw.get("origin_basis"), basis_default)
@@ -232,7 +248,111 @@ def normalise_row(raw: dict[str, object]) -> dict[str, object]:
     row["source_dataset"] = _text(raw.get("source_dataset"))
     row["source_id"] = _text(raw.get("source_id"))
     row["verification"] = _enum("verification", raw.get("verification"), "unverified")
+    row["weapon_supplier"] = join_list(_alpha3_list("weapon_supplier", raw.get("weapon_supplier")))
+    for field in CANDIDATE_COLUMNS:
+        row[field] = _candidates(field, raw.get(field))
+    row["attribution"] = " ".join(_text(raw.get("attribution")).split())
     return row
+
+
+def _alpha3_list(field: str, value: object) -> list[str]:
+    codes = [code.upper() for code in split_list(value)]
+    for code in codes:
+        if not _ALPHA3.match(code):
+            raise RowError(field, f"not an ISO 3166-1 alpha-3 code: {code[:20]!r}")
+    return codes
+
+
+def _candidates(field: str, value: object) -> str:
+    if _blank(value):
+        return ""
+    try:
+        pairs = parse_candidates(str(value))
+    except ValueError as exc:
+        raise RowError(field, str(exc)) from exc
+    seen: set[str] = set()
+    for name, share in pairs:
+        if field == "class_candidates":
+            if name not in CLASSES:
+                raise RowError(field, f"{name[:40]!r} is not a weapon class of the vocabulary")
+        elif not _ALPHA3.match(name.upper()):
+            raise RowError(field, f"not an ISO 3166-1 alpha-3 code: {name[:20]!r}")
+        if name.casefold() in seen:
+            raise RowError(field, f"{name[:40]!r} appears twice")
+        seen.add(name.casefold())
+        if not 0 <= share <= 1:
+            raise RowError(field, f"share of {name[:40]!r} is not between 0 and 1: {share:g}")
+    total = sum(share for _, share in pairs)
+    if abs(total - 1) > SHARE_TOLERANCE:
+        raise RowError(field, f"shares sum to {total:.2f}, not 1")
+    if field != "class_candidates":
+        pairs = [(name.upper(), share) for name, share in pairs]
+    return format_candidates(pairs)
+
+
+SHARE_TOLERANCE = 0.01 + 1e-9  # rounding to 2 decimals leaves at most ±0.01
+
+
+def parse_candidates(text: str | None) -> list[tuple[str, float]]:
+    """``value:share`` pairs joined by ';' → [(value, share)], in the order written.
+
+    Raises ``ValueError`` (with a one-line reason) for a malformed pair; empty → [].
+
+    >>> parse_candidates("IRN:0.70; RUS:0.3")
+    [('IRN', 0.7), ('RUS', 0.3)]
+    >>> parse_candidates("")
+    []
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return []
+    pairs: list[tuple[str, float]] = []
+    for part in str(text).split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, share_text = part.rpartition(":")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"{part[:40]!r} is not a value:share pair")
+        try:
+            share = float(share_text.strip())
+        except ValueError:
+            raise ValueError(f"share of {name[:40]!r} is not a number: "
+                             f"{share_text.strip()[:20]!r}") from None
+        if not math.isfinite(share):
+            raise ValueError(f"share of {name[:40]!r} is not a number: {share_text[:20]!r}")
+        pairs.append((name, share))
+    return pairs
+
+
+def format_candidates(pairs: Iterable[tuple[str, float]]) -> str:
+    """Candidate pairs as the canonical text: shares scaled to sum 1, rounded to 2
+    decimals, highest first (ties by value), values whose share rounds to 0 dropped; the
+    rounding remainder goes to the top value so the written shares sum to exactly 1.
+
+    >>> format_candidates([("RUS", 1), ("IRN", 2)])
+    'IRN:0.67;RUS:0.33'
+    >>> format_candidates([("a", 1), ("b", 1), ("c", 1)])
+    'a:0.34;b:0.33;c:0.33'
+    >>> format_candidates([])
+    ''
+    """
+    merged: dict[str, float] = {}
+    for name, share in pairs:
+        if share > 0 and math.isfinite(share):
+            merged[name] = merged.get(name, 0.0) + float(share)
+    total = sum(merged.values())
+    if not merged or total <= 0:
+        return ""
+    cents = {name: round(share / total * 100) for name, share in merged.items()}
+    ranked = sorted(merged, key=lambda name: (-merged[name], name))
+    cents = {name: cents[name] for name in ranked if cents[name] > 0}
+    if not cents:
+        cents = {ranked[0]: 100}
+    top = next(iter(cents))
+    cents[top] += 100 - sum(cents.values())
+    ordered = sorted(cents, key=lambda name: (-cents[name], ranked.index(name)))
+    return ";".join(f"{name}:{cents[name] / 100:.2f}" for name in ordered)
 
 
 def is_web_url(text: str) -> bool:

@@ -46,6 +46,18 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    """A whole number in ``low..high``: the bounds keep a typo from disabling a guard."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low:,} to {high:,}")
+        return value
+
+    return parse
+
+
 def _bool(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -134,6 +146,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_max_mb", 20, "Largest file the Import page accepts, in MB.", _positive_int),
     Setting("upload_max_rows", 200_000, "Most rows the Import page reads from one file.",
             _positive_int),
+    # Resource bounds (issue 14): each is refused with a message naming its variable. The
+    # importers read them through geo.limits; the URL bound is applied in geo.filters.
+    Setting("xlsx_max_uncompressed_mb", 100,
+            "Largest uncompressed size of an XLSX workbook an import opens, in MB (read from "
+            "the zip directory before any sheet is parsed).", _int_between(1, 10_000)),
+    Setting("json_max_depth", 64,
+            "Deepest nesting of arrays/objects an imported JSON/GeoJSON file may have "
+            "(checked before parsing; GeoJSON needs about 8).", _int_between(4, 500)),
+    Setting("import_max_seconds", 120,
+            "Longest one file import may take (wall time) before it is stopped with a "
+            "message; 0 = no limit (the command line on a big file).", _non_negative_int),
+    Setting("url_max_chars", 2000,
+            "Longest URL parameter (all its values together, in characters); a longer one is "
+            "shortened with a note the page shows.", _int_between(100, 100_000)),
     Setting("table_page_rows", 500, "Rows shown per page in the Events table.", _positive_int),
     Setting("coordinate_decimals", 0,
             "Round published coordinates to this many decimals (0 = no rounding). For public "

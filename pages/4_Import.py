@@ -11,8 +11,9 @@ p = page("Import", minimum_role="editor", filters=False)
 st.title("Import events")
 limit_mb, limit_rows = settings.get("upload_max_mb"), settings.get("upload_max_rows")
 st.markdown(
-    f"ACLED and UCDP GED exports, TimeMap JSON, GeoJSON, our canonical CSV, or any other "
-    f"CSV/TSV/XLSX with a date and a place or coordinates (up to {limit_mb} MB and "
+    f"ACLED and UCDP GED exports, TimeMap JSON, our canonical CSV, any GeoJSON / JSON / "
+    f"NDJSON, KML/KMZ (Google My Maps), GeoPackage, zipped Shapefile or GeoParquet, or any "
+    f"other CSV/TSV/XLSX with a date and a place or coordinates (up to {limit_mb} MB and "
     f"{limit_rows:,} rows). The format is detected from the columns; every row is either "
     "accepted or rejected with a reason, and every inference is marked as one."
 )

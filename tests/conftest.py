@@ -67,6 +67,27 @@ def sample_events() -> pd.DataFrame:
     ])
 
 
+
+@pytest.fixture
+def attributed_events() -> pd.DataFrame:
+    """Stated, ambiguous, inferred and candidate-only events (certainty filters, issue 9)."""
+    return make_events([
+        {"weapon_model": "KN-23", "weapon_class": "ballistic missile", "weapon_origin": "PRK",
+         "origin_basis": "reported", "weapon_supplier": "PRK"},                     # a0 stated
+        {"weapon_model": "Iskander-M/KN-23", "weapon_class": "ballistic missile",
+         "weapon_origin": "RUS;PRK", "origin_basis": "ambiguous"},                  # a1
+        {"origin_candidates": "PRK:0.60;RUS:0.40", "supplier_candidates": "PRK:0.6;RUS:0.4",
+         "class_candidates": "ballistic missile:0.6;cruise missile:0.4"},           # a2
+        {"origin_candidates": "RUS:0.70;PRK:0.30",
+         "class_candidates": "cruise missile:0.4;loitering munition:0.3;attack drone:0.3",
+         "attribution": "text: 'удар' · reports: 2024-01-02 00:00–09:00"},          # a3
+        {"weapon_model": "Shahed-136", "weapon_class": "loitering munition",
+         "weapon_origin": "IRN", "origin_basis": "catalogue", "weapon_supplier": "RUS"},  # a4
+        {"weapon_model": "Shahed-136", "weapon_class": "loitering munition",
+         "weapon_origin": "IRN", "origin_basis": "inferred"},                       # a5
+        {},                                                                         # a6
+    ]).assign(event_id=lambda f: [f"a{i}" for i in range(len(f))])
+
 # ---- PostgreSQL + PostGIS (tests/pg.py): one server per session, one database per test ----
 @pytest.fixture(scope="session")
 def pg_cluster():

@@ -94,6 +94,13 @@ CELLS = {
     "destroyed": ["", "x", "2"],
     "sources": ["a  b", "\thttps://a.org/x", "https://a.org/x\nhttps://b.org", "x\u3000y", ""],
     "verification": ["VERIFIED", "", "maybe"],
+    "weapon_class": ["MLRS", " combat drone", "cruise missile;Cruise Missile", "Unknown", "x"],
+    "weapon_supplier": ["rus", "RUS;PRK", "R1S", ""],
+    "class_candidates": ["cruise missile:0.6;attack drone:0.4", "drones:1", "mortar:0.5",
+                         "mortar:1.2", "bomb", " mortar : 1 "],
+    "origin_candidates": ["irn:0.7;RUS:0.3", "IRN:0.5;IRN:0.5", "RUS:x", "RUS:0.995;PRK:0.01"],
+    "supplier_candidates": ["RUS:1", "PRK:0.3;RUS:0.3;IRN:0.3", ""],
+    "attribution": ["text: 'Shahed'  ·  reports", "a\nb", " x ", ""],
     "description": HOSTILE[:12],
     "location": HOSTILE[12:],
 }
@@ -113,6 +120,20 @@ def test_same_result_on_hostile_cells(tmp_path, one_line):
     path = write(tmp_path, lines)
     assert (_plain_table(path.read_bytes()) is not None) == one_line
     assert_same(path)
+
+
+def test_files_without_the_attribution_columns_still_import(tmp_path):
+    # Older exports and the bundled data/events.csv lack the five columns (issue 9).
+    from geo.schema import ATTRIBUTION_COLUMNS, LEGACY_COLUMNS
+
+    cells = [line(event_id=f"o{i}", weapon_class="combat drone").rsplit(",", 5)[0]
+             for i in range(3)]
+    path = write(tmp_path, cells, header=",".join(LEGACY_COLUMNS))
+    assert_same(path)
+    events = read_events(path).events
+    assert len(events) == 3 and list(events.columns) == list(COLUMNS)
+    assert (events[list(ATTRIBUTION_COLUMNS)] == "").all().all()
+    assert set(events["weapon_class"]) == {"attack drone"}
 
 
 def test_same_result_on_repeated_ids(tmp_path):

@@ -140,6 +140,24 @@ def test_unreadable_filters_are_notes_not_tracebacks(stores, tmp_path, capsys):
     assert Image.open(out).size == (1200, 800)
 
 
+def test_supplier_and_certainty_flags_select_like_the_url(stores, tmp_path):
+    store = DuckDBStore(stores["airforce"], snapshot=False)
+    counts = {}
+    for certainty in ("stated", "possible"):
+        out = tmp_path / f"{certainty}.csv"
+        assert export(stores["airforce"], "csv", out, "--supplier", "PRK", "--class",
+                      "missiles", "--certainty", certainty) == 0
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        counts[certainty] = len(rows)
+        assert counts[certainty] == store.count(Filters(suppliers=("PRK",),
+                                                        classes=("missiles",),
+                                                        certainty=certainty))
+        assert all("PRK" in r["weapon_supplier"] for r in rows)
+    # The 87 ambiguous Iskander-M/KN-23 reports are possible, not stated, North Korean.
+    assert counts["possible"] - counts["stated"] == 87
+    store.close()
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--width", "50"], "width must be"),
     (["--scale", "9"], "scale 9.0"),

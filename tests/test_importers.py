@@ -38,7 +38,7 @@ def shared_results() -> dict[str, ImportResult]:
 def test_registry_is_constant_and_named():
     assert isinstance(FORMATS, tuple) and FORMAT_NAMES == tuple(f.name for f in FORMATS)
     assert set(FORMAT_NAMES) == {"airforce", "cir", "canonical", "geojson", "acled", "ucdp",
-                                 "timemap", "generic"}
+                                 "timemap", "geodata", "generic"}
     assert FORMAT_NAMES[-1] == "generic"  # the catch-all sniffer goes last
 
 
@@ -147,15 +147,31 @@ def test_unknown_format_is_an_input_error(tmp_path):
     assert "\n" not in message
 
 
-def test_bad_bytes_name_the_row_and_field(tmp_path):
+def test_cp1252_canonical_csv_is_read_like_the_same_bytes_as_generic(tmp_path):
+    """Issue 10 item 5: the strict reader refused a Windows-1252 canonical CSV that the
+    forgiving one accepted; one reader now decodes both the same way and says so."""
     path = tmp_path / "latin1.csv"
     good = _canonical_line(event_id="ok").encode()
-    bad = _canonical_line(event_id="x", location="Kyïv").encode("latin-1")
+    bad = _canonical_line(event_id="x", location="Kyïv").encode("cp1252")
     path.write_bytes(CANONICAL_HEADER.encode() + b"\n" + good + b"\n" + bad + b"\n")
-    with pytest.raises(InputError) as err:
-        read_events(path, "canonical")
-    assert (err.value.row, err.value.field) == (3, "location")
-    assert str(err.value).startswith("latin1.csv: row 3: field location: not UTF-8 text")
+    result = read_events(path, "canonical")
+    assert sorted(result.events["location"]) == ["", "Kyïv"]
+    assert result.info["encoding"].startswith("Windows-1252")
+    assert len(result.events) == 2 and not result.rejections
+
+
+def test_one_nul_byte_rejects_its_row_not_the_file(tmp_path):
+    """Issue 14 item 6: one NUL byte in one cell refused a 174-row file as 'unknown format'."""
+    path = tmp_path / "nul.csv"
+    lines = [_canonical_line(event_id=f"e{i}").encode() for i in range(173)]
+    lines.insert(40, _canonical_line(event_id="nul", location="Ky\x00iv").encode())
+    path.write_bytes(CANONICAL_HEADER.encode() + b"\n" + b"\n".join(lines) + b"\n")
+    result = read_events(path)
+    assert result.format == "canonical"
+    assert (result.rows_read, len(result.events), len(result.rejections)) == (174, 173, 1)
+    rejection = result.rejections[0]
+    assert (rejection.row, rejection.field) == (42, "location")
+    assert "NUL" in rejection.reason
 
 
 @pytest.mark.parametrize(("content", "expected"), [

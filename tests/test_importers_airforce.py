@@ -53,6 +53,7 @@ def test_kn23_row_of_2024_12_25(events):
     assert len(row) == 1
     row = row.iloc[0]
     assert row.weapon_origin == "PRK" and row.origin_basis == "catalogue"
+    assert row.weapon_supplier == "PRK"  # from the catalogue, for the event date
     assert row.time_start == "2024-12-25T05:00:00+02:00"
     assert row.time_end == "2024-12-25T10:00:00+02:00" and row.time_precision == "hour"
     assert row.launched == 2 and row.destroyed == 0

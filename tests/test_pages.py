@@ -71,6 +71,24 @@ def test_changing_a_filter_updates_count_and_url(store_url):
     assert at.query_params["origin"] in ("IRN", ["IRN"])
 
 
+def test_certainty_supplier_and_class_family_in_the_sidebar_and_url(store_url):
+    at = run("pages/2_Timeline.py", {"origin": "PRK", "class": "missiles"})
+    assert not at.exception
+    possible = events_metric(at)
+    assert at.multiselect(key="w_classes").value == ["missiles"]
+    assert at.multiselect(key="w_classes").options[:5] == [
+        "Drones (all 5 classes)", "Missiles (all 7 classes)", "Bombs (all 3 classes)",
+        "Artillery (all 4 classes)", "Other (all 2 classes)"]
+    at.radio(key="w_certainty").set_value("stated").run()
+    # The bundled Iskander-M/KN-23 rows are ambiguous: not a stated PRK.
+    assert 0 < events_metric(at) < possible
+    assert at.query_params["certainty"] in ("stated", ["stated"])
+    assert any("Certainty: stated" in c.value for c in at.caption)
+    at.multiselect(key="w_suppliers").set_value(["PRK"]).run()
+    assert at.query_params["supplier"] in ("PRK", ["PRK"])
+    assert not at.exception
+
+
 def test_hostile_query_parameters_are_ignored_with_a_note(store_url):
     at = run("pages/1_Map.py", {"from": "abc", "origin": "<script>", "zoom": "999",
                                 "q": "{{7*7}}"})

@@ -122,3 +122,88 @@ def test_public_instance_settings_hide_recent_events_and_round_coordinates(tmp_p
     assert store.get("old")["latitude"] == 50.5
     assert list(store.points(Filters(), 10)["longitude"]) == [30.5]
     assert list(store.events(Filters())["event_id"]) == ["old"]
+
+
+def _ids(store, **kwargs) -> list[str]:
+    return sorted(store.events(Filters(**kwargs))["event_id"])
+
+
+def test_certainty_filters_origin_supplier_and_class(store, attributed_events):
+    store.upsert(attributed_events)
+    # An ambiguous RUS;PRK is not a stated PRK; a 0.6 candidate is likely; 0.3 is possible.
+    assert _ids(store, origins=("PRK",), certainty="stated") == ["a0"]
+    assert _ids(store, origins=("PRK",), certainty="likely") == ["a0", "a2"]
+    assert _ids(store, origins=("PRK",)) == ["a0", "a1", "a2", "a3"]  # possible, the default
+    assert _ids(store, origins=("IRN",), certainty="stated") == ["a4"]  # not the inferred a5
+    assert _ids(store, origins=("IRN",)) == ["a4", "a5"]
+    # "unknown" = no origin at that certainty.
+    assert _ids(store, origins=("unknown",), certainty="stated") == ["a1", "a2", "a3", "a5", "a6"]
+    assert _ids(store, origins=("unknown",), certainty="likely") == ["a1", "a5", "a6"]
+    assert _ids(store, origins=("unknown",)) == ["a6"]
+    # Supplier, beside origin: Shahed-136 designed in Iran, supplied from Russia (a4).
+    assert _ids(store, suppliers=("RUS",), certainty="stated") == ["a4"]
+    assert _ids(store, suppliers=("PRK",), certainty="likely") == ["a0", "a2"]
+    assert _ids(store, suppliers=("IRN",)) == []
+
+
+def test_class_family_selects_its_members_at_each_certainty(store, attributed_events):
+    store.upsert(attributed_events)
+    # class=drones selects the Shaheds (loitering munition) without naming the class.
+    assert _ids(store, classes=("drones",), certainty="stated") == ["a4"]
+    # a3's drone classes share 0.3 + 0.3: the family is likely, neither class alone is.
+    assert _ids(store, classes=("drones",), certainty="likely") == ["a3", "a4"]
+    assert _ids(store, classes=("loitering munition",), certainty="likely") == ["a4"]
+    assert _ids(store, classes=("drones",)) == ["a3", "a4", "a5"]
+    assert _ids(store, classes=("missiles",), certainty="stated") == ["a0", "a1"]
+    assert _ids(store, classes=("missiles",), certainty="likely") == ["a0", "a1", "a2"]
+    assert _ids(store, classes=("cruise missile",)) == ["a2", "a3"]
+
+
+def test_attribution_columns_round_trip_and_facet_suppliers(store, attributed_events):
+    store.upsert(attributed_events)
+    row = store.get("a3")
+    assert row["class_candidates"] == (
+        "cruise missile:0.40;attack drone:0.30;loitering munition:0.30")
+    assert row["origin_candidates"] == "RUS:0.70;PRK:0.30"
+    assert row["attribution"].startswith("text: 'удар'")
+    assert store.facets().suppliers == {"PRK": 1, "RUS": 1}
+    assert store.upsert(attributed_events).unchanged == len(attributed_events)
+
+
+def test_a_store_from_before_the_attribution_columns_migrates_in_place(tmp_path,
+                                                                       sample_events):
+    import duckdb
+
+    from geo.schema import LEGACY_COLUMNS
+    from geo.store.duckdb import DuckDBStore, staging_frame
+    from geo.store.migrations import MIGRATIONS
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, "
+                "applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)")
+    for migration in MIGRATIONS[:2]:
+        for statement in migration.duckdb:
+            con.execute(statement)
+        con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    [migration.version, migration.name])
+    # Rows as the previous release wrote them: its derived columns and 27-column hash.
+    old = staging_frame(sample_events)[list(LEGACY_COLUMNS)]
+    con.register("old", old)
+    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in LEGACY_COLUMNS)
+    con.execute(
+        f"INSERT INTO events ({', '.join(LEGACY_COLUMNS)}, origins, classes, models, admin1s, "
+        "origin_group, map_kind, row_hash) SELECT *, string_split(weapon_origin, ';'), "
+        "string_split(weapon_class, ';'), string_split(weapon_model, ';'), "
+        "string_split(admin1, ';'), 'x', 'none', "
+        f"md5(concat_ws(chr(31), {parts})) FROM old")
+    con.close()
+
+    store = DuckDBStore(path)
+    try:
+        assert store.get("t0000")["weapon_supplier"] == ""
+        assert store.count(Filters(origins=("PRK",), certainty="stated")) == 3
+        # The recomputed hash: re-importing the same events changes nothing.
+        assert store.upsert(sample_events).unchanged == len(sample_events)
+    finally:
+        store.close()

@@ -24,17 +24,21 @@ import pandas as pd
 import streamlit as st
 
 from geo import settings
+from geo.attribution import Summary
+from geo.attribution_store import store_events
 from geo.escape import for_markdown
 from geo.filters import Filters
 from geo.importers import FORMAT_NAMES, ImportResult, InputError, read_events
 from geo.importers import FORMATS as FORMAT_LIST
 from geo.importers.dedupe import find_cross_source_duplicates
 from geo.importers.generic import FIELDS, remember_mapping
-from geo.store import Store, UpsertResult
+from geo.store import Store, StoreError, UpsertResult
 
 FORMATS = ("auto", *FORMAT_NAMES)
 FORMAT_HELP = {f.name: f.description for f in FORMAT_LIST}
-UPLOAD_TYPES = ["csv", "tsv", "txt", "json", "geojson", "xlsx"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "json", "geojson", "ndjson", "jsonl", "geojsonl", "xlsx",
+                "kml", "kmz", "gpkg", "zip", "parquet", "geoparquet"]
+MAPPED_FORMATS = ("generic", "geodata")   # formats whose columns the user maps
 DATE_ORDERS = {"auto": "decide from the data", "dmy": "day-first (DD/MM/YYYY)",
                "mdy": "month-first (MM/DD/YYYY)", "ymd": "year-first (YYYY-MM-DD)"}
 NOT_MAPPED = "—"
@@ -188,8 +192,24 @@ def show_report(result: ImportResult, name: str, store: Store | None = None) -> 
                                    for a, b, why in links[:500]]), hide_index=True)
 
 
-def add_to_store(store: Store, result: ImportResult) -> UpsertResult:
-    return store.upsert(result.events)
+def outcome_text(result: ImportResult) -> str:
+    """The verdict in words: nothing usable, a partial file, or every row accepted."""
+    top = "; ".join(f"{g['count']}× {g['reason']}"
+                    for g in result.report()["rejections_by_reason"][:3])
+    if not len(result.events):
+        return (f"Nothing can be imported: none of the {result.rows_read:,} rows was accepted."
+                + (f" Top reasons: {top}." if top else "")
+                + " Check the column mapping and the date order above, or the file itself.")
+    if result.rejections:
+        return (f"{len(result.rejections):,} of {result.rows_read:,} rows were rejected and "
+                f"will not be stored. Top reasons: {top}.")
+    return f"All {result.rows_read:,} rows were accepted."
+
+
+def add_to_store(store: Store, result: ImportResult) -> tuple[UpsertResult, Summary]:
+    """Store the file's events with their attribution (and refresh the events in the
+    windows of any attack reports among them), as ``python -m geo import`` does."""
+    return store_events(store, result.events)
 
 
 def import_flow(store: Store, upload, fmt: str) -> None:
@@ -201,25 +221,38 @@ def import_flow(store: Store, upload, fmt: str) -> None:
     mapping, date_order, remember = None, None, False
     editor_shown = False
     if cached and cached["file"] == file_key and cached["result"] is not None and \
-            cached["result"].format == "generic":
+            cached["result"].format in MAPPED_FORMATS:
         mapping, date_order, remember = mapping_editor(cached["result"], prefix)
         editor_shown = True
     result, error = load(upload, file_key, fmt, mapping, date_order)
     if error:
         st.error(for_markdown(error))
         return
-    if result.format == "generic" and not editor_shown:
+    if result.format in MAPPED_FORMATS and not editor_shown:
         mapping, date_order, remember = mapping_editor(result, prefix)
         result, error = load(upload, file_key, fmt, mapping, date_order)
         if error:
             st.error(for_markdown(error))
             return
     show_report(result, upload.name, store)
-    if len(result.events) and st.button(f"Add {len(result.events):,} events to the store",
+    verdict = outcome_text(result)
+    if not len(result.events):
+        st.error(for_markdown(verdict))
+        return
+    if result.rejections:
+        st.warning(for_markdown(verdict))
+    if st.button(f"Add {len(result.events):,} events to the store",
                                         type="primary"):
-        outcome = add_to_store(store, result)
-        if result.format == "generic" and remember:
+        try:
+            outcome, attributed = add_to_store(store, result)
+        except StoreError as exc:  # disk full, damaged file: the reason in one line
+            st.error(for_markdown(str(exc)))
+            return
+        if result.format in MAPPED_FORMATS and remember:
             unmapped = {f: "" for f in FIELDS if f not in result.mapping}
             remember_mapping(result.columns, unmapped | result.mapping, date_order)
+        gained = sum(attributed.gained.values())
         st.success(f"Stored: {outcome.inserted:,} new, {outcome.updated:,} updated, "
-                   f"{outcome.unchanged:,} unchanged.")
+                   f"{outcome.unchanged:,} unchanged (of {result.rows_read:,} rows read, "
+                   f"{len(result.rejections):,} rejected). Weapon candidates for {gained:,} "
+                   "events (stated weapons are never changed).")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.assets import ensure_static
-from geo.filters import Filters
+from geo.filters import CERTAINTY_HELP, Filters
 from geo.store import Facets, Store
 from ui.access import require_access
 from ui.state import get_facets, get_store, navigation, new_run, sidebar_filters, write_url
@@ -45,5 +45,12 @@ def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> P
 
 
 def events_metric(page: Page, count: int) -> None:
-    """The figure every map/timeline view shows: events matching the filters."""
-    st.metric("Events", f"{count:,}", help=f"of {page.facets.total:,} in the store")
+    """The figure every map/timeline view shows: events matching the filters, and — when an
+    origin, supplier or class filter is on — at which certainty they match."""
+    f = page.filters
+    certain = bool(f.origins or f.suppliers or f.classes)
+    note = f" · certainty **{f.certainty}**: {CERTAINTY_HELP[f.certainty]}" if certain else ""
+    st.metric("Events", f"{count:,}", help=f"of {page.facets.total:,} in the store{note}")
+    if certain:
+        # Our own constant text (no data in it): plain Markdown.
+        st.caption(f"Certainty: {f.certainty} — {CERTAINTY_HELP[f.certainty]}")

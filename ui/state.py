@@ -15,11 +15,20 @@ import streamlit as st
 
 from geo import settings
 from geo.escape import for_markdown
-from geo.filters import Filters, View, parse_query, to_query
+from geo.filters import (
+    CERTAINTIES,
+    CERTAINTY_HELP,
+    DEFAULT_CERTAINTY,
+    Filters,
+    View,
+    parse_query,
+    to_query,
+)
 from geo.oblasts import OBLASTS
 from geo.origins import origin_label
 from geo.schema import EVENT_TYPES
 from geo.store import Facets, Store, open_store
+from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS
 
 PAGES = (
     ("app.py", "Overview"),
@@ -29,8 +38,10 @@ PAGES = (
     ("pages/4_Import.py", "Import"),
     ("pages/5_About.py", "About"),
 )
+MAX_URL_NOTES = 5
 _WIDGETS = {
-    "origins": "w_origins", "classes": "w_classes", "models": "w_models",
+    "origins": "w_origins", "suppliers": "w_suppliers", "classes": "w_classes",
+    "models": "w_models",
     "types": "w_types", "oblasts": "w_oblasts",
 }
 
@@ -44,10 +55,13 @@ def _open(url: str) -> Store:
 
 
 def _seed(store: Store) -> None:
+    from geo.attribution_store import store_events
     from geo.importers import read_events
 
     result = read_events(str(settings.DATA_DIR / "events.csv"), "canonical")
-    store.upsert(result.events)
+    # An import like any other: stored with its candidates, so a later `python -m geo
+    # attribute` and the next start-up agree (no flip-flop between empty and filled).
+    store_events(store, result.events, refresh_windows=False)
 
 
 def get_store() -> Store:
@@ -117,6 +131,19 @@ def _options(counts: dict[str, int], chosen: tuple[str, ...]) -> list[str]:
     return list(counts) + [c for c in chosen if c not in counts]
 
 
+def _class_options(counts: dict[str, int], chosen: tuple[str, ...]) -> list[str]:
+    """Families first (each selects its members), then the classes the store holds."""
+    present = [c for c in CLASSES if c in counts]
+    return list(FAMILIES) + present + [c for c in chosen if c not in FAMILIES
+                                       and c not in present]
+
+
+def _class_label(value: str, counts: dict[str, int]) -> str:
+    if value in FAMILIES:
+        return f"{FAMILY_LABELS[value]} (all {len(FAMILIES[value])} classes)"
+    return f"{value} · {counts.get(value, 0):,}"
+
+
 def sidebar_filters(facets: Facets) -> Filters:
     """Render the shared filter widgets and return the resulting filters."""
     _init_from_url()
@@ -125,7 +152,7 @@ def sidebar_filters(facets: Facets) -> Filters:
     first, last = facets.first or date(2022, 2, 24), facets.last or date.today()
     # Widget ids include the page, so after a page switch Streamlit would give the same-keyed
     # widget its default; re-assigning the kept value carries it over (and keeps the filters).
-    for key in (*_WIDGETS.values(), "w_dates", "w_q"):
+    for key in (*_WIDGETS.values(), "w_dates", "w_q", "w_certainty"):
         if key in ss:
             ss[key] = ss[key]
     if "pending_dates" in ss:
@@ -137,6 +164,8 @@ def sidebar_filters(facets: Facets) -> Filters:
             ss[key] = list(getattr(current, attr))
     if "w_q" not in ss:
         ss["w_q"] = current.q
+    if "w_certainty" not in ss:
+        ss["w_certainty"] = current.certainty
 
     bar = st.sidebar
     bar.header("Filters")
@@ -148,10 +177,26 @@ def sidebar_filters(facets: Facets) -> Filters:
     origins = bar.multiselect(
         "Weapon origin", _options(facets.origins, tuple(ss["w_origins"])), key="w_origins",
         format_func=lambda o: f"{origin_label(o)} · {facets.origins.get(o, 0):,}",
-        help="Country that designed or supplied the weapon — not who fired it. An event "
-             "with an ambiguous origin (e.g. Iskander-M/KN-23) matches each of its origins.")
-    classes = bar.multiselect("Weapon class", _options(facets.classes, tuple(ss["w_classes"])),
-                              key="w_classes")
+        help="Country that designed the weapon (Shahed-136 → Iran), not who fired it or "
+             "who made it. At 'possible' certainty an ambiguous origin (Iskander-M/KN-23) "
+             "matches each of its origins.")
+    supplier_counts = facets.suppliers
+    suppliers = bar.multiselect(
+        "Weapon supplier",
+        _options({**supplier_counts, **{o: 0 for o in facets.origins
+                                        if o not in supplier_counts}},
+                 tuple(ss["w_suppliers"])), key="w_suppliers",
+        format_func=lambda o: f"{origin_label(o)} · {supplier_counts.get(o, 0):,}",
+        help="Country that manufactured or supplied the weapon to the firing party, for "
+             "the event's date (Shahed-136: Iran in 2022, Russia later; KN-23: North Korea).")
+    certainty = bar.radio(
+        "Certainty", list(CERTAINTIES), key="w_certainty", horizontal=True,
+        help="Applies to origin, supplier and class. "
+             + " ".join(f"**{c}**: {CERTAINTY_HELP[c]}." for c in CERTAINTIES))
+    classes = bar.multiselect(
+        "Weapon class", _class_options(facets.classes, tuple(ss["w_classes"])),
+        key="w_classes", format_func=lambda c: _class_label(c, facets.classes),
+        help="A family (Drones, Missiles…) selects all its classes.")
     models = bar.multiselect("Weapon model", _options(facets.models, tuple(ss["w_models"])),
                              key="w_models")
     types = bar.multiselect("Event type", list(EVENT_TYPES), key="w_types")
@@ -161,7 +206,7 @@ def sidebar_filters(facets: Facets) -> Filters:
     q = bar.text_input("Text search", key="w_q", max_chars=120,
                        help="Searches description, place and weapon model")
     if bar.button("Reset filters", width="stretch"):
-        for key in (*_WIDGETS.values(), "w_dates", "w_q"):
+        for key in (*_WIDGETS.values(), "w_dates", "w_q", "w_certainty"):
             ss.pop(key, None)
         ss["filters"] = Filters()
         st.rerun()
@@ -171,8 +216,9 @@ def sidebar_filters(facets: Facets) -> Filters:
     filters = Filters(
         date_from=None if start == first else start,
         date_to=None if end == last else end,
-        origins=tuple(origins), classes=tuple(classes), models=tuple(models),
-        types=tuple(types), oblasts=tuple(oblasts), q=(q or "").strip(),
+        origins=tuple(origins), suppliers=tuple(suppliers), classes=tuple(classes),
+        models=tuple(models), types=tuple(types), oblasts=tuple(oblasts), q=(q or "").strip(),
+        certainty=certainty if certainty in CERTAINTIES else DEFAULT_CERTAINTY,
     )
     # Keep explicit dates from a link even when they equal the data's extent today:
     # a citable link must not silently widen when newer data arrives.
@@ -181,8 +227,11 @@ def sidebar_filters(facets: Facets) -> Filters:
     if current.date_to and end == current.date_to:
         filters = replace(filters, date_to=end)
     ss["filters"] = filters
-    for note in ss.get("url_notes", []):
+    notes = ss.get("url_notes", [])
+    for note in notes[:MAX_URL_NOTES]:  # a hostile link must not print a wall of warnings
         bar.warning(for_markdown(note))
+    if len(notes) > MAX_URL_NOTES:
+        bar.warning(f"… and {len(notes) - MAX_URL_NOTES:,} more notes about this link.")
     return filters
 
 

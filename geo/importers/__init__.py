@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.importers import acled, airforce, canonical, cir, generic, timemap, ucdp
+from geo.importers import acled, airforce, canonical, cir, generic, geodata, timemap, ucdp
 from geo.importers._common import (
     CsvTable,
     ImportResult,
@@ -40,6 +41,7 @@ from geo.importers._common import (
     ReadOptions,
     decode_any,
     events_frame,
+    read_table,
     sniff_delimiter,
 )
 from geo.importers.convert import write_csv, write_geojson
@@ -62,6 +64,7 @@ class Head:
     data: bytes
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...] = ()
+    members: tuple[str, ...] = ()   # ZIP member names (XLSX, KMZ, zipped Shapefile)
 
     @property
     def looks_like_json(self) -> bool:
@@ -69,7 +72,7 @@ class Head:
 
     @property
     def is_xlsx(self) -> bool:
-        return self.data[:4] == b"PK\x03\x04"
+        return self.data[:4] == b"PK\x03\x04" and "xl/workbook.xml" in self.members
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,15 @@ class Format:
     takes_options: bool = False
 
 
+def geodata_sniff(head: Head) -> bool:
+    """Any geodata container not claimed by a more specific format before it."""
+    return bool(geodata.container(head.data, head.members)) and not head.is_xlsx
+
+
 FORMATS: tuple[Format, ...] = (
     Format("geojson", canonical.sniff_geojson, canonical.read_geojson,
-           "GeoJSON FeatureCollection whose properties are the canonical columns"),
+           "GeoJSON FeatureCollection whose properties are the canonical columns",
+           takes_options=True),
     Format("canonical", canonical.sniff_csv, canonical.read_csv_file,
            "Salvo canonical CSV (header = the canonical columns)"),
     Format("airforce", airforce.sniff, airforce.read,
@@ -97,6 +106,9 @@ FORMATS: tuple[Format, ...] = (
            "UCDP GED CSV (id, relid, where_prec, date_prec, best…)", takes_options=True),
     Format("timemap", timemap.sniff, timemap.read,
            "TimeMap / Bellingcat 'Civilian Harm in Ukraine' JSON export", takes_options=True),
+    Format("geodata", geodata_sniff, generic.read_geodata,
+           "any GeoJSON / JSON array / NDJSON, KML/KMZ, GeoPackage, zipped Shapefile or "
+           "GeoParquet: properties mapped to fields as for generic tables", takes_options=True),
     Format("generic", generic.sniff, generic.read,
            "any other CSV/TSV/XLSX: date, place or coordinates, weapon found by column names "
            "and values; confirm or change the mapping", takes_options=True),
@@ -130,10 +142,10 @@ def _table_head(data: bytes) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ..
 
 
 def _xlsx_head(path: Path) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    from geo.importers._common import read_table
-
+    """Header and first rows of the first sheet: only HEAD_ROWS rows are parsed (issue 14: a
+    15 MB workbook of 3M rows was read whole just to detect its format)."""
     try:
-        table = read_table(path, path.name, ReadOptions(max_rows=None))
+        table = read_table(path, path.name, ReadOptions(max_rows=None), head_rows=HEAD_ROWS)
     except InputError:
         return (), ()
     return tuple(table.header), tuple(tuple(c.strip() for c in cells)
@@ -146,13 +158,20 @@ def _head(path: Path, name: str) -> Head:
             data = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise InputError(name, None, None, f"cannot open: {exc.strerror or exc}") from None
+    members: tuple[str, ...] = ()
     if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = tuple(archive.namelist()[:1000])
+        except zipfile.BadZipFile:
+            members = ()
+    if "xl/workbook.xml" in members:
         header, rows = _xlsx_head(path)
-    elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+    elif data[:4] == b"PK\x03\x04" or geodata.container(data):
         header, rows = (), ()
     else:
         header, rows = _table_head(data)
-    return Head(data, header, rows)
+    return Head(data, header, rows, members)
 
 
 def detect_format(path: str | Path) -> str:
@@ -170,6 +189,12 @@ def detect_format(path: str | Path) -> str:
                      "coordinates)")
 
 
+def _mapped_format(path: Path) -> str:
+    """With an explicit mapping: geodata for a geodata container, else the generic table."""
+    head = _head(path, path.name)
+    return "geodata" if geodata_sniff(head) else "generic"
+
+
 def read_events(path: str | Path, format: str = "auto", *,  # noqa: A002
                 mapping: Mapping[str, str] | None = None, max_rows: int | None = None,
                 progress: Progress | None = None, date_order: str | None = None,
@@ -183,7 +208,8 @@ def read_events(path: str | Path, format: str = "auto", *,  # noqa: A002
     path = Path(path)
     name = path.name
     if format == "auto":
-        format = "generic" if mapping else detect_format(path)  # noqa: A001
+        format = (_mapped_format(path) if mapping  # noqa: A001
+                  else detect_format(path))
     elif format not in _BY_NAME:
         raise InputError(name, None, None, f"unknown format {format!r}; "
                          f"choose one of {', '.join(FORMAT_NAMES)}")

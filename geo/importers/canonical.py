@@ -1,7 +1,8 @@
 """Our own formats: the canonical CSV and the canonical GeoJSON, validated by normalise_row.
 
-* CSV: the header holds exactly the canonical columns (any order). Row numbers are file lines
-  (header = line 1).
+* CSV: the header holds exactly the canonical columns (any order), or the older set without
+  the five attribution columns (``geo.schema.LEGACY_COLUMNS``: those are then empty). Row
+  numbers are file lines (header = line 1).
 * GeoJSON: a FeatureCollection whose feature ``properties`` are canonical columns. Row
   numbers are feature numbers (1 = first feature). A Point geometry fills missing
   ``latitude``/``longitude``; if both are given they must agree. ``null`` geometry is fine.
@@ -22,14 +23,18 @@ from geo.importers._common import (
     Collector,
     ImportResult,
     InputError,
-    decode,
+    ReadOptions,
+    decode_any,
     read_csv,
     reject_ragged,
 )
+from geo.importers.geodata import check_depth, count_features
 from geo.schema import (
+    ATTRIBUTION_COLUMNS,
     COLUMNS,
     COUNT_COLUMNS,
     FLOAT_COLUMNS,
+    LEGACY_COLUMNS,
     Rejection,
     RowError,
     _iso_time,
@@ -40,14 +45,23 @@ if TYPE_CHECKING:
     from geo.importers import Head
 
 _COLUMN_SET = frozenset(COLUMNS)
+_LEGACY_SET = frozenset(LEGACY_COLUMNS)
+
+
+def _canonical_header(header: list[str]) -> bool:
+    """The canonical columns, or the older ones without the attribution columns."""
+    names = frozenset(header)
+    return len(names) == len(header) and names in (_COLUMN_SET, _LEGACY_SET)
 
 
 def sniff_csv(head: Head) -> bool:
-    return not head.looks_like_json and frozenset(head.header) == _COLUMN_SET
+    return not head.looks_like_json and frozenset(head.header) in (_COLUMN_SET, _LEGACY_SET)
 
 
 def sniff_geojson(head: Head) -> bool:
-    return head.looks_like_json and b'"FeatureCollection"' in head.data
+    """Our own GeoJSON: canonical property names (any other GeoJSON is ``geodata``)."""
+    return head.looks_like_json and b'"FeatureCollection"' in head.data and all(
+        f'"{c}"'.encode() in head.data for c in ("event_id", "event_date", "origin_basis"))
 
 
 def read_csv_file(path: Path, name: str) -> ImportResult:
@@ -61,7 +75,7 @@ def read_csv_file(path: Path, name: str) -> ImportResult:
 
 def check_header(table_header: list[str], name: str) -> None:
     """Raise the one-line :class:`InputError` for a header that is not the canonical one."""
-    if frozenset(table_header) != _COLUMN_SET or len(table_header) != len(COLUMNS):
+    if not _canonical_header(table_header):
         extra = sorted(set(table_header) - _COLUMN_SET)
         lacking = sorted(_COLUMN_SET - set(table_header))
         raise InputError(name, 1, "header", "not the canonical columns"
@@ -77,6 +91,8 @@ def read_csv_rows(path: Path, name: str) -> ImportResult:
     table = read_csv(path, name)
     check_header(table.header, name)
     out = Collector("canonical", str(path))
+    if not table.encoding.startswith("UTF-8"):
+        out.info["encoding"] = table.encoding
     reject_ragged(out, table)
     for line, cells in table.rows:
         out.rows_read += 1
@@ -93,10 +109,16 @@ def _number(value: object) -> float | None:
         return math.nan
 
 
-def read_geojson(path: Path, name: str) -> ImportResult:
-    text = decode(path.read_bytes(), name)
+def read_geojson(path: Path, name: str, options: ReadOptions | None = None) -> ImportResult:
+    data = path.read_bytes()
+    check_depth(data, name)  # json.loads recursed out on 0.4 MB of "[" (issue 14)
+    if options is not None and options.max_rows is not None:
+        # Count features in a stream first: a document over the limit is refused at the
+        # first feature past it instead of being parsed whole (issue 14).
+        count_features(data, name, options.max_rows)
+    text, _ = decode_any(data, name)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise InputError(name, exc.lineno, None, f"not valid JSON: {exc.msg} "
                          f"(column {exc.colno})") from None
@@ -163,17 +185,18 @@ _WS_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2
 # Whitespace other than the space, as an RE2 class (sources are already " ".join(split())).
 _INNER_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WS_CHARS if c != " ") + "]"
 _DECIMAL = r"^-?[0-9]{1,3}(?:\.[0-9]{1,17})?$"
-_WHOLE = r"^[0-9]{1,15}$"
+_WHOLE = r"^[0-9]{1,9}$"  # always within MAX_COUNT; longer numbers take the checked path
 # YYYY-MM-DDTHH:MM[:SS][±HH:MM]; other ISO forms are judged per value.
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:[+-][0-9]{2}:[0-9]{2})?$"
 
-_TEXT = ("location", "weapon_model", "weapon_class", "actor", "description", "source_dataset",
+_TEXT = ("location", "weapon_model", "actor", "description", "source_dataset",
          "source_id")
 # Few distinct values in real files: normalise_row judges each distinct value once.
 _BY_VALUE = ("event_date", "time_precision", "event_type", "country", "admin1",
-             "geo_precision", "weapon_origin", "verification")
+             "geo_precision", "weapon_class", "weapon_origin", "verification",
+             "weapon_supplier", "class_candidates", "origin_candidates", "supplier_candidates")
 # Mostly different in every row: converted without looking for repeats.
-_DISTINCT = ("event_id", "description", "sources", "source_id")
+_DISTINCT = ("event_id", "description", "sources", "source_id", "attribution")
 _LIMITS = {"latitude": 90.0, "longitude": 180.0}
 _PROBE = {"event_id": "x", "event_date": "2024-01-01"}
 
@@ -186,13 +209,18 @@ def _read_columnar(path: Path, name: str) -> ImportResult:
         cols, n = plain
         lines = np.arange(2, n + 2, dtype=np.int64)
         ragged: list[tuple[int, int]] = []
+        bad: list[tuple[int, str, str]] = []
+        encoding = "UTF-8"
     else:
         table = read_csv(path, name)  # raises the one-line errors (bytes, CSV, header)
         check_header(table.header, name)
         cols = _columns_of(table)
         lines = np.array([line for line, _ in table.rows], dtype=np.int64)
-        ragged = table.ragged
-    return _validate(cols, lines, ragged, str(path))
+        ragged, bad, encoding = table.ragged, table.bad, table.encoding
+    result = _validate(cols, lines, ragged, str(path), bad)
+    if not encoding.startswith("UTF-8"):
+        result.info["encoding"] = encoding
+    return result
 
 
 def _plain_table(data: bytes):
@@ -211,11 +239,11 @@ def _plain_table(data: bytes):
     if '"' in first:
         return None
     header = [h.strip() for h in first.split(",")]
-    if frozenset(header) != _COLUMN_SET or len(header) != len(COLUMNS):
+    if not _canonical_header(header):
         return None  # the exact reader raises the header error
     n_lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     if n_lines == 1:
-        return {c: pa.chunked_array([], pa.string()) for c in header}, 0
+        return _with_attribution({c: pa.chunked_array([], pa.string()) for c in header}, 0), 0
     try:
         table = pacsv.read_csv(
             pa.py_buffer(raw),
@@ -229,15 +257,26 @@ def _plain_table(data: bytes):
         return None  # bad UTF-8, a row of the wrong width…: the exact reader decides
     if table.num_rows != n_lines - 1:
         return None  # a cell spanning lines or a skipped blank line
-    return {c: table[c] for c in header}, table.num_rows
+    return _with_attribution({c: table[c] for c in header}, table.num_rows), table.num_rows
+
+
+def _with_attribution(cols: dict, n: int) -> dict:
+    """Empty attribution columns for a file written before they existed."""
+    import pyarrow as pa
+
+    for column in ATTRIBUTION_COLUMNS:
+        if column not in cols:
+            cols[column] = pa.chunked_array([pa.array([""] * n, pa.string())])
+    return cols
 
 
 def _columns_of(table) -> dict:
     import pyarrow as pa
 
     cells = [c for _, c in table.rows]
-    return {h: pa.chunked_array([pa.array([row[i] for row in cells], pa.string())])
-            for i, h in enumerate(table.header)}
+    return _with_attribution({h: pa.chunked_array([pa.array([row[i] for row in cells],
+                                                             pa.string())])
+                              for i, h in enumerate(table.header)}, len(cells))
 
 
 def _mask(array):
@@ -344,7 +383,8 @@ def _plain_times(array):
     return shaped
 
 
-def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> ImportResult:
+def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str,
+              set_aside: list[tuple[int, str, str]] = ()) -> ImportResult:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -368,8 +408,9 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
     # Free text: unchanged unless padded with whitespace (sources: single spaces only).
     for column in _TEXT:
         keep_unless(column, _padded(cols[column]))
-    keep_unless("sources", _padded(cols["sources"]) | matches("sources", _INNER_WS)
-                | _mask(pc.match_substring(cols["sources"], "  ")))
+    for column in ("sources", "attribution"):
+        keep_unless(column, _padded(cols[column]) | matches(column, _INNER_WS)
+                    | _mask(pc.match_substring(cols[column], "  ")))
     keep_unless("event_id", _blank(cols["event_id"]) | _padded(cols["event_id"]))
 
     # Few distinct values: normalise_row judges each once.
@@ -438,6 +479,7 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
     # Rows outside the fast path: normalise_row whole (the exact first error, or the row).
     rejections = [Rejection(line, "row", f"has {count} cells but the header has "
                                          f"{len(COLUMNS)}") for line, count in ragged]
+    rejections += [Rejection(line, field, reason) for line, field, reason in set_aside]
     accepted = ~bad
     flagged = np.flatnonzero(bad)
     if len(flagged):
@@ -496,7 +538,7 @@ def _validate(cols: dict, lines, ragged: list[tuple[int, int]], path: str) -> Im
             values = out[c] if everything else out[c][keep]
             events[c] = pd.Series(values, dtype="float64" if c in FLOAT_COLUMNS else object,
                                   copy=False)
-    return ImportResult("canonical", path, n + len(ragged), events,
+    return ImportResult("canonical", path, n + len(ragged) + len(set_aside), events,
                         sorted(rejections, key=lambda r: r.row), notes, {})
 
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
 from geo.curation import Change
 from geo.filters import UNKNOWN_ORIGIN, Filters
-from geo.schema import COLUMNS, POINT_PRECISIONS
+from geo.schema import COLUMNS
+from geo.store.derived import LIKELY_SHARE, derived_sql  # noqa: F401 - re-exported
 from geo.store.synclog import SyncLog
+from geo.taxonomy import FAMILIES, expand_class_filter
+
+# A value in the event's own field counts as *stated* only on this basis (certainty filters).
+_STATED = "origin_basis IN ('catalogue', 'reported')"
 
 # Columns the map needs for one symbol: no description, so point payloads stay small.
 POINT_COLUMNS = (
@@ -56,6 +61,8 @@ class Facets:
     models: dict[str, int]
     types: dict[str, int]
     oblasts: dict[str, int]
+    # Codes stated in the events' weapon_supplier (candidates are not counted here).
+    suppliers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -135,17 +142,19 @@ class Store(SyncLog, ABC):
         if f.date_to:
             clauses.append("event_date <= ?")
             params.append(f.date_to)
-        if f.origins:
-            known = [o for o in f.origins if o != UNKNOWN_ORIGIN]
-            parts = []
-            if known:
-                parts.append(self._overlap("origins"))
-                params.append(known)
-            if UNKNOWN_ORIGIN in f.origins:
-                parts.append("weapon_origin = ''")
-            clauses.append("(" + " OR ".join(parts) + ")")
-        for attr, column in (("classes", "classes"), ("models", "models"),
-                             ("oblasts", "admin1s")):
+        for attr, plain, pairs in (("origins", "weapon_origin", "origin_candidates"),
+                                   ("suppliers", "weapon_supplier", "supplier_candidates")):
+            values = getattr(f, attr)
+            if values:
+                clause, more = self._who_clause(values, f.certainty, plain, attr,
+                                                f"likely_{attr}", f"cand_{attr}", pairs)
+                clauses.append(clause)
+                params.extend(more)
+        if f.classes:
+            clause, more = self._class_clause(f.classes, f.certainty)
+            clauses.append(clause)
+            params.extend(more)
+        for attr, column in (("models", "models"), ("oblasts", "admin1s")):
             values = list(getattr(f, attr))
             if values:
                 clauses.append(self._overlap(column))
@@ -161,6 +170,60 @@ class Store(SyncLog, ABC):
             )
             params.extend([pattern, pattern, pattern, f.q])
         return " AND ".join(clauses), params
+
+    def _who_clause(self, values: tuple[str, ...], certainty: str, plain: str, column: str,
+                    likely: str, candidates: str, pairs: str) -> tuple[str, list]:
+        """Origin or supplier filter at a certainty (README "Certainty").
+
+        *stated*: the code is in the event's own field and the basis is catalogue/reported
+        (an ambiguous ``RUS;PRK`` states neither); *likely*: stated, or a candidate with share
+        ≥ 0.5; *possible*: in the field (any basis) or among the candidates. ``unknown``
+        selects the events with no code at that certainty.
+        """
+        known = [v for v in values if v != UNKNOWN_ORIGIN]
+        parts: list[str] = []
+        params: list = []
+        if known:
+            if certainty == "possible":
+                parts.append(f"{self._overlap(column)} OR {self._overlap(candidates)}")
+                params += [known, known]
+            else:
+                parts.append(f"({self._overlap(column)} AND {_STATED})")
+                params.append(known)
+                if certainty == "likely":
+                    parts.append(self._overlap(likely))
+                    params.append(known)
+        if UNKNOWN_ORIGIN in values:
+            if certainty == "possible":
+                parts.append(f"{plain} = '' AND {pairs} = ''")
+            else:
+                none = f"NOT ({plain} <> '' AND {_STATED})"
+                if certainty == "likely":
+                    none += f" AND cardinality({likely}) = 0"
+                parts.append(none)
+        return "(" + " OR ".join(f"({p})" for p in parts) + ")", params
+
+    def _class_clause(self, values: tuple[str, ...], certainty: str) -> tuple[str, list]:
+        """Class filter at a certainty: a family slug selects its member classes.
+
+        *stated*: a selected class is in the event's own field and the basis is not
+        ``inferred``; *likely*: stated, or a selected class with share ≥ 0.5, or a selected
+        family whose classes' shares sum to ≥ 0.5; *possible*: in the field or the candidates.
+        """
+        classes = sorted(expand_class_filter(values))
+        if certainty == "possible":
+            return (f"({self._overlap('classes')} OR {self._overlap('cand_classes')})",
+                    [classes, classes])
+        clause = f"({self._overlap('classes')} AND origin_basis <> 'inferred')"
+        params: list = [classes]
+        if certainty == "likely":
+            clause += f" OR {self._overlap('likely_classes')}"
+            params.append(classes)
+            families = [v for v in values if v in FAMILIES]
+            if families:
+                clause += f" OR {self._overlap('likely_families')}"
+                params.append(families)
+        return f"({clause})", params
 
     def count(self, f: Filters) -> int:
         where, params = self.where(f)
@@ -206,6 +269,7 @@ class Store(SyncLog, ABC):
             first=_as_date(first),
             last=_as_date(last),
             origins=origins,
+            suppliers=tally(self._unnest("suppliers")),
             classes=tally(self._unnest("classes")),
             models=tally(self._unnest("models")),
             types=tally("event_type"),
@@ -374,24 +438,3 @@ def _as_date(value: object) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-def derived_sql(split: str, empty_list: str) -> str:
-    """SELECT list deriving store columns from a staging table of canonical text columns.
-
-    ``split`` formats a ';'-separated column into an array (dialect), ``empty_list`` is an
-    empty array literal. The map kind is decided here, once: only exact/settlement/district
-    events with coordinates are points; oblast-level ones are shaded areas; the rest appear
-    on the timeline only.
-    """
-    def arr(col: str) -> str:
-        return f"CASE WHEN {col} = '' THEN {empty_list} ELSE {split.format(col=col)} END"
-
-    points = ", ".join(f"'{p}'" for p in POINT_PRECISIONS)
-    return (
-        f"{arr('weapon_origin')} AS origins, {arr('weapon_class')} AS classes, "
-        f"{arr('weapon_model')} AS models, {arr('admin1')} AS admin1s, "
-        "CASE WHEN weapon_origin = '' THEN 'unknown' ELSE weapon_origin END AS origin_group, "
-        f"CASE WHEN latitude IS NOT NULL AND geo_precision IN ({points}) THEN 'point' "
-        "WHEN admin1 <> '' THEN 'area' ELSE 'none' END AS map_kind"
-    )

@@ -18,6 +18,7 @@ semi-join on a handful of values instead of a list test on every row (issue 5).
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import tempfile
 import threading
@@ -34,20 +35,64 @@ import pyarrow.compute as pc
 
 from geo.curation import Change
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
-from geo.store.base import Store, StoreError, UpsertResult, derived_sql
+from geo.store.base import Store, StoreError, UpsertResult
+from geo.store.derived import DERIVED_COLUMNS, DUCKDB_ARRAYS, derived_sql
 from geo.store.migrations import pending
 
 LOCK_WAIT_SECONDS = 60.0
-_STORE_COLUMNS = (*COLUMNS, "origins", "classes", "models", "admin1s", "origin_group",
-                  "map_kind", "row_hash", "status", "imported_at")
+_STORE_COLUMNS = (*COLUMNS, *DERIVED_COLUMNS, "row_hash", "status", "imported_at")
 # List column → the ';'-joined text column it is derived from (base.derived_sql).
 _LIST_SOURCES = {"origins": "weapon_origin", "classes": "weapon_class", "models": "weapon_model",
-                 "admin1s": "admin1"}
+                 "admin1s": "admin1", "suppliers": "weapon_supplier"}
 
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "different configuration" in text
+    # A whole word: "Corrupt … in block at location" is damage, not another process's lock.
+    return (re.search(r"\block\b", text) is not None or "conflicting" in text
+            or "different configuration" in text)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0].strip() if text else type(exc).__name__
+
+
+def explain(exc: BaseException, path: Path, doing: str) -> str:
+    """One line for the operator: what failed, the real reason first (disk full, damaged
+    file, permissions), then DuckDB's own words.
+
+    ``doing`` is what was attempted ("saving the import", "opening"). A full disk used to be
+    hidden behind "cannot rollback - no transaction is active" (issue 14, item 4) and a
+    damaged file behind "cannot open … for writing" even for a read-only export (item 8).
+    """
+    detail = _first_line(exc)
+    lowered = detail.lower()
+    if "no space left" in lowered or "disk full" in lowered or "disk is full" in lowered:
+        return f"disk full while {doing} {path}: {detail}; free some space and retry"
+    if ("not a valid duckdb database" in lowered or "corrupt" in lowered
+            or "could not read enough bytes" in lowered or "checksum" in lowered
+            or "serializ" in lowered):
+        return (f"{path} is damaged or not a DuckDB store ({detail}); restore it from a "
+                "backup or point SALVO_STORE/--store at another file")
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        return f"no permission while {doing} {path}: {detail}"
+    if "file too large" in lowered or "i/o error" in lowered or "io error" in lowered:
+        return f"I/O error while {doing} {path}: {detail}"
+    return f"{doing} {path} failed: {detail}"
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open. After a failed COMMIT DuckDB has already
+    rolled back, and ROLLBACK would raise "no transaction is active" over the real error."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _save_error(exc: duckdb.Error, path: Path, doing: str) -> StoreError:
+    return StoreError(explain(exc, path, doing) + " (nothing was saved)")
 
 
 def staging_frame(events: pd.DataFrame) -> pd.DataFrame:
@@ -146,16 +191,27 @@ class DuckDBStore(Store):
                     con = duckdb.connect(str(self.path))
                     break
                 except duckdb.Error as exc:
-                    if not _is_lock_error(exc) or time.monotonic() > deadline:
+                    if not _is_lock_error(exc):
+                        raise StoreError(explain(exc, self.path, "opening")) from exc
+                    if time.monotonic() > deadline:
                         raise StoreError(
-                            f"cannot open {self.path} for writing: {exc}"
-                        ) from exc
+                            f"{self.path} is in use by another process (waited "
+                            f"{LOCK_WAIT_SECONDS:.0f} s): {_first_line(exc)}") from exc
                     time.sleep(0.2)
+            failed = True
             try:
-                self._migrate(con)
+                try:
+                    self._migrate(con)
+                except duckdb.Error as exc:
+                    raise StoreError(explain(exc, self.path, "opening")) from exc
                 yield con
+                failed = False
             finally:
-                con.close()
+                try:
+                    con.close()
+                except duckdb.Error as exc:
+                    if not failed:  # never let a close error replace the first one
+                        raise StoreError(explain(exc, self.path, "closing")) from exc
             self._mirror_sig = None  # force a snapshot refresh on the next read
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -197,7 +253,7 @@ class DuckDBStore(Store):
                 return duckdb.connect(str(self.path), read_only=True)
             except duckdb.Error as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:
-                    raise StoreError(f"cannot read {self.path}: {exc}") from exc
+                    raise StoreError(explain(exc, self.path, "reading")) from exc
                 time.sleep(0.2)
 
     def _load_snapshot(self) -> tuple[duckdb.DuckDBPyConnection, Path]:
@@ -215,13 +271,18 @@ class DuckDBStore(Store):
                     break
                 except duckdb.Error as exc:
                     if not _is_lock_error(exc) or time.monotonic() > deadline:
-                        raise StoreError(f"cannot read {self.path}: {exc}") from exc
+                        raise StoreError(explain(exc, self.path, "reading")) from exc
                     time.sleep(0.1)
             # No writer can change the file while it is attached: copy it as it is.
-            shutil.copyfile(self.path, target)
-            wal = Path(str(self.path) + ".wal")
-            if wal.exists():
-                shutil.copyfile(wal, Path(str(target) + ".wal"))
+            try:
+                shutil.copyfile(self.path, target)
+                wal = Path(str(self.path) + ".wal")
+                if wal.exists():
+                    shutil.copyfile(wal, Path(str(target) + ".wal"))
+            except OSError as exc:
+                _remove(target)
+                doing = f"copying into {self._copies} a snapshot of"
+                raise StoreError(explain(exc, self.path, doing)) from exc
         finally:
             lock.close()
         try:
@@ -236,7 +297,7 @@ class DuckDBStore(Store):
             con.execute("CHECKPOINT")  # nothing left to write when it is closed
         except duckdb.Error as exc:
             _remove(target)
-            raise StoreError(f"cannot read {self.path}: {exc}") from exc
+            raise StoreError(explain(exc, self.path, "reading")) from exc
         return con, target
 
     def _drop_mirror(self, close: bool = True) -> None:
@@ -284,7 +345,7 @@ class DuckDBStore(Store):
                       "(PARTITION BY event_id ORDER BY event_date) = 1)")
         order = "" if distinct == stage.num_rows and _sorted(stage) else " ORDER BY event_date"
         columns = ", ".join(COLUMNS)
-        derived = derived_sql("string_split({col}, ';')", "[]::VARCHAR[]")
+        derived = derived_sql(DUCKDB_ARRAYS)
         store_columns = ", ".join(_STORE_COLUMNS)
         with self._writer() as con:
             con.register("incoming", stage)
@@ -302,8 +363,10 @@ class DuckDBStore(Store):
                 else:
                     inserted, updated, unchanged = self._merge(con, source, derived)
                 con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
+            except Exception as exc:
+                _rollback(con)  # the first error is the one to report
+                if isinstance(exc, duckdb.Error):
+                    raise _save_error(exc, self.path, "saving the import to") from exc
                 raise
             finally:
                 con.unregister("incoming")
@@ -343,7 +406,7 @@ class DuckDBStore(Store):
     def apply_change(self, change: Change) -> None:
         stage = staging_frame(pd.DataFrame([change.row]))
         before, after = change.audit_json()
-        derived = derived_sql("string_split({col}, ';')", "[]::VARCHAR[]")
+        derived = derived_sql(DUCKDB_ARRAYS)
         with self._writer() as con:
             con.register("incoming", stage)
             con.execute("BEGIN")
@@ -364,8 +427,10 @@ class DuckDBStore(Store):
                                 [change.event_id, change.link_to, change.actor, change.at,
                                  change.reason])
                 con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
+            except Exception as exc:
+                _rollback(con)  # the first error is the one to report
+                if isinstance(exc, duckdb.Error):
+                    raise _save_error(exc, self.path, "saving the change to") from exc
                 raise
             finally:
                 con.unregister("incoming")

@@ -147,6 +147,50 @@ MIGRATIONS = (
     ),
 )
 
+# Migration 3 (issue 9): the five attribution columns and the arrays the certainty filters
+# read (base.derived_sql). Existing rows get empty values, which is what derived_sql gives
+# for empty attribution columns, and their row_hash is recomputed over the new column list
+# (frozen here, as migrations never change) so an unchanged re-import stays "unchanged".
+_V3_TEXT = ("weapon_supplier", "class_candidates", "origin_candidates", "supplier_candidates",
+            "attribution")
+_V3_ARRAYS = ("suppliers", "cand_classes", "cand_origins", "cand_suppliers", "likely_classes",
+              "likely_origins", "likely_suppliers", "likely_families")
+_V3_HASHED = (
+    "event_id", "event_date", "time_start", "time_end", "time_precision", "event_type",
+    "country", "admin1", "location", "latitude", "longitude", "geo_precision", "weapon_model",
+    "weapon_class", "weapon_origin", "origin_basis", "launched", "destroyed", "hits",
+    "fatalities", "injured", "actor", "description", "sources", "source_dataset", "source_id",
+    "verification", *_V3_TEXT,
+)
+
+
+def _v3_hash(text: str) -> str:
+    parts = ", ".join(f"coalesce(CAST({c} AS {text}), '')" for c in _V3_HASHED)
+    return f"UPDATE events SET row_hash = md5(concat_ws(chr(31), {parts}))"
+
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        3,
+        "attribution: supplier, candidates, evidence; certainty arrays",
+        duckdb=(
+            *(f"ALTER TABLE events ADD COLUMN {c} VARCHAR DEFAULT ''" for c in _V3_TEXT),
+            *(f"ALTER TABLE events ADD COLUMN {c} VARCHAR[] DEFAULT []::VARCHAR[]"
+              for c in _V3_ARRAYS),
+            _v3_hash("VARCHAR"),
+        ),
+        postgres=(
+            *(f"ALTER TABLE events ADD COLUMN {c} TEXT NOT NULL DEFAULT ''" for c in _V3_TEXT),
+            *(f"ALTER TABLE events ADD COLUMN {c} TEXT[] COLLATE \"C\" NOT NULL DEFAULT '{{}}'"
+              for c in _V3_ARRAYS),
+            *(f"CREATE INDEX events_{c}_idx ON events USING GIN ({c})"
+              for c in ("suppliers", "cand_classes", "cand_origins", "cand_suppliers")),
+            _v3_hash("TEXT"),
+        ),
+    ),
+)
+
 
 MIGRATIONS = (
     *MIGRATIONS,

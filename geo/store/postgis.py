@@ -26,7 +26,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geo.curation import Change
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
-from geo.store.base import BBox, Store, StoreError, UpsertResult, derived_sql
+from geo.store.base import BBox, Store, StoreError, UpsertResult
+from geo.store.derived import DERIVED_COLUMNS, POSTGRES_ARRAYS, derived_sql
 from geo.store.duckdb import staging_frame
 from geo.store.migrations import pending
 from geo.store.pgpool import Pool, PoolTimeout, ReadRouter
@@ -51,7 +52,7 @@ _INT32, _INT64, _FLOATS, _DATE, _TIMESTAMPS = (
 _STAGE_TYPES = {**{c: "INTEGER" for c in COUNT_COLUMNS},
                 **{c: "DOUBLE PRECISION" for c in FLOAT_COLUMNS}, "event_date": "DATE"}
 T = TypeVar("T")
-_DERIVED = ("origins", "classes", "models", "admin1s", "origin_group", "map_kind")
+_DERIVED = DERIVED_COLUMNS
 
 
 @lru_cache(maxsize=512)
@@ -370,7 +371,7 @@ class PostGISStore(Store):
         row = next(_copy_rows(staging_frame(pd.DataFrame([change.row]))))
         values = ", ".join(f"%s::{_STAGE_TYPES.get(c, 'TEXT')} AS {c}" for c in COLUMNS)
         before, after = change.audit_json()
-        derived = derived_sql("string_to_array({col}, ';')", "ARRAY[]::text[]")
+        derived = derived_sql(POSTGRES_ARRAYS)
         names = ", ".join(COLUMNS)
 
         def work(con: psycopg.Connection) -> None:
@@ -420,7 +421,7 @@ class PostGISStore(Store):
                 "FROM salvo_stage s LEFT JOIN events e USING (event_id)"
             ).fetchone()
             if inserted or updated:  # a no-op re-import leaves version() alone
-                derived = derived_sql("string_to_array({col}, ';')", "ARRAY[]::text[]")
+                derived = derived_sql(POSTGRES_ARRAYS)
                 refreshed = [*COLUMNS[1:], *_DERIVED, "row_hash", "imported_at"]
                 con.execute(
                     f"INSERT INTO events ({names}, {', '.join(_DERIVED)}, row_hash, status, "
