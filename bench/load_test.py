@@ -701,6 +701,7 @@ def _configure(url: str, phase: str) -> None:
     version is bumped in between, so the second phase starts with cold caches too."""
     import psycopg
 
+    from geo import settings
     from geo.store.migrations import MIGRATIONS
     from geo.store.pgpool import Pool
     from geo.store.postgis import connect_url
@@ -718,7 +719,7 @@ def _configure(url: str, phase: str) -> None:
         con.execute("UPDATE events SET status = status WHERE false")
     store = _open(url)
     store._pool.close()
-    size = int(os.environ.get("SALVO_STORE_POOL_SIZE", "10"))
+    size = settings.get("store_pool_size")
     store._pool = (Pool(lambda: store._connect(store._conninfo), None, idle=4)
                    if phase == "before" else
                    Pool(lambda: store._connect(store._conninfo), size))
