@@ -532,11 +532,22 @@ def summarise(args, db_note: str, load: dict, warm: dict, shared: Shared, sample
     }
 
 
+def rss_series(samples: list, every: float = 10.0) -> str:
+    """The RSS samples thinned to one per ``every`` seconds, ``t s: MB``."""
+    out, next_t = [], 0.0
+    for t, mb, *_ in samples:
+        if t >= next_t:
+            out.append(f"{t:.0f}: {mb:.0f}")
+            next_t = t + every
+    return ", ".join(out)
+
+
 def markdown(res: dict) -> str:
     c, r, m, d = res["config"], res["reruns"], res["memory_mb"], res["db"]
     la = res["load_average"]
     lines = [
-        f"### Load test: {c['users']} users × {c['seconds']} s, {c['events']:,} events",
+        f"### Load test: {c['users']} users × {c['seconds']} s, {c['events']:,} events"
+        + (f" — {res['phase']}" if res.get("phase", "as is") != "as is" else ""),
         "",
         "| measure | value |",
         "|---|---|",
@@ -574,6 +585,10 @@ def markdown(res: dict) -> str:
         f"| app store calls / of them version() / new connections opened | "
         f"{d['store_calls_during_run']:,} / {d['version_calls_during_run']:,} / "
         f"{d['connections_opened_during_run']:,} |",
+        f"| connection pool size / times a caller waited | "
+        f"{res.get('pool', {}).get('size') or 'no bound (4 idle)'} / "
+        f"{res.get('pool', {}).get('waits', '—')} |",
+        "| RSS every ~10 s (MB) | " + rss_series(res["samples"]) + " |",
         "| st.cache_data at the end | "
         + "; ".join(f"{k}: {v['entries']} entries, {v['bytes'] / 2**20:.1f} MB"
                     for k, v in res.get("caches_at_end", {}).items())
@@ -599,6 +614,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="per rerun, seconds")
     parser.add_argument("--raw-apptest", action="store_true",
                         help="drive unmodified AppTest from the threads (shows why not)")
+    parser.add_argument("--compare", action="store_true",
+                        help="two timed phases on the same server and data: without the "
+                             "trigram indexes and with the old connection handling, then "
+                             "with both (issue 13)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args(argv)
     import streamlit.testing.v1  # noqa: F401 - streamlit sets its loggers' levels on import
@@ -641,57 +660,110 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"warm-up {name} raised: {_first_error(at)}", file=sys.stderr)
             del at
             gc.collect()
-            rss["start"] = round(rss_mb(), 1)
-            calls_before = dict(calls)
-
-            t0 = time.perf_counter()
-            shared = Shared(t0=t0, deadline=time.monotonic() + args.seconds,
-                            first=facets.first, last=facets.last)
-            shared.loadavg_start = os.getloadavg()
-            sampler = Sampler(url, t0)
-            sampler.sample()
-            sampler.start()
-            users = [User(i, args.seed, shared, args.timeout, args.think)
-                     for i in range(args.users)]
-            threads = [threading.Thread(target=u.loop, name=f"user-{u.n}", daemon=True)
-                       for u in users]
-            print(f"{args.users} users for {args.seconds:g} s …", flush=True)
-            for thread in threads:
-                thread.start()
-            for thread in threads:  # the last rerun may overrun the deadline
-                thread.join(max(0.0, shared.deadline - time.monotonic()) + args.timeout + 5)
-            elapsed = time.perf_counter() - t0
-            stuck = [t.name for t in threads if t.is_alive()]
-            if stuck:
-                print(f"still running after the timeout: {stuck}", file=sys.stderr)
-            sampler.sample()
-            sampler.finish()
-            store_calls = {k: calls[k] - calls_before[k] for k in calls}
-            caches = cache_stats()
-            rss["end"] = round(sampler.samples[-1][1], 1)
-            del users
-            gc.collect()
-            rss["end_after_gc"] = round(rss_mb(), 1)
-        print(f"checking {len(shared.reruns):,} reruns' Events metric …", flush=True)
-        checks = check_counts(url, shared.reruns)
-        # The app's store (cached resource) keeps up to 4 idle connections: close them before
+            phases: list[dict] = []
+            for phase in (("before", "after") if args.compare else ("as is",)):
+                if args.compare:
+                    _configure(url, phase)
+                phases.append(_timed_phase(args, url, facets, calls, phase))
+        results = []
+        for ph in phases:
+            print(f"checking {len(ph['shared'].reruns):,} reruns' Events metric …", flush=True)
+            checks = check_counts(url, ph["shared"].reruns)
+            res = summarise(args, db_note, load, warm, ph["shared"], ph["sampler"],
+                            ph["store_calls"], {**rss, **ph["rss"]}, ph["elapsed"],
+                            max_connections, checks)
+            res["phase"] = ph["phase"]
+            res["pool"] = ph["pool"]
+            res["caches_at_end"] = ph["caches"]
+            results.append(res)
+        # The app's store (cached resource) keeps its pooled connections: close them before
         # a private cluster goes away.
         with contextlib.suppress(Exception):
             from ui.state import _open
 
             _open(url).close()
 
-    res = summarise(args, db_note, load, warm, shared, sampler, store_calls, rss, elapsed,
-                    max_connections, checks)
-    res["caches_at_end"] = caches
-    res["total_wall_s"] = round(time.perf_counter() - t_begin, 1)
-    table = markdown(res)
-    print()
-    print(table)
+    total = round(time.perf_counter() - t_begin, 1)
+    for res in results:
+        res["total_wall_s"] = total
+        print()
+        print(markdown(res))
+    out = results[0] if len(results) == 1 else {"phases": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(res, indent=1, default=str) + "\n", encoding="utf-8")
-    print(f"\nJSON: {args.out}  (total wall time {res['total_wall_s']} s)")
-    return 1 if res["errors"]["count"] or res["checks"]["wrong"] else 0
+    args.out.write_text(json.dumps(out, indent=1, default=str) + "\n", encoding="utf-8")
+    print(f"\nJSON: {args.out}  (total wall time {total} s)")
+    return 1 if any(r["errors"]["count"] or r["checks"]["wrong"] for r in results) else 0
+
+
+def _configure(url: str, phase: str) -> None:
+    """``--compare``: *before* = no trigram indexes and the old connection handling (no
+    bound, 4 idle kept); *after* = migration 5's indexes and the sized pool. The data
+    version is bumped in between, so the second phase starts with cold caches too."""
+    import psycopg
+
+    from geo import settings
+    from geo.store.migrations import MIGRATIONS
+    from geo.store.pgpool import Pool
+    from geo.store.postgis import connect_url
+    from ui.state import _open
+
+    trigram = next(m for m in MIGRATIONS if m.version == 5).postgres
+    with psycopg.connect(connect_url(url), autocommit=True) as con:
+        for statement in trigram[1:]:
+            name = statement.split()[2]
+            con.execute(f"DROP INDEX IF EXISTS {name}")
+            if phase == "after":
+                con.execute(statement)
+        con.execute("ANALYZE events")
+        # A statement-level trigger fires even for no rows: a new data version, cold caches.
+        con.execute("UPDATE events SET status = status WHERE false")
+    store = _open(url)
+    store._pool.close()
+    size = settings.get("store_pool_size")
+    store._pool = (Pool(lambda: store._connect(store._conninfo), None, idle=4)
+                   if phase == "before" else
+                   Pool(lambda: store._connect(store._conninfo), size))
+
+
+def _timed_phase(args, url: str, facets, calls: dict, phase: str) -> dict:
+    """One timed run of ``--users`` for ``--seconds`` against the warm server."""
+    from ui.state import _open
+
+    gc.collect()
+    rss = {"start": round(rss_mb(), 1)}
+    calls_before = dict(calls)
+    pool = _open(url)._pool
+    waits_before = pool.waits
+    t0 = time.perf_counter()
+    shared = Shared(t0=t0, deadline=time.monotonic() + args.seconds,
+                    first=facets.first, last=facets.last)
+    shared.loadavg_start = os.getloadavg()
+    sampler = Sampler(url, t0)
+    sampler.sample()
+    sampler.start()
+    users = [User(i, args.seed, shared, args.timeout, args.think) for i in range(args.users)]
+    threads = [threading.Thread(target=u.loop, name=f"user-{u.n}", daemon=True)
+               for u in users]
+    print(f"[{phase}] {args.users} users for {args.seconds:g} s …", flush=True)
+    for thread in threads:
+        thread.start()
+    for thread in threads:  # the last rerun may overrun the deadline
+        thread.join(max(0.0, shared.deadline - time.monotonic()) + args.timeout + 5)
+    elapsed = time.perf_counter() - t0
+    stuck = [t.name for t in threads if t.is_alive()]
+    if stuck:
+        print(f"still running after the timeout: {stuck}", file=sys.stderr)
+    sampler.sample()
+    sampler.finish()
+    store_calls = {k: calls[k] - calls_before[k] for k in calls}
+    caches = cache_stats()
+    rss["end"] = round(sampler.samples[-1][1], 1)
+    del users
+    gc.collect()
+    rss["end_after_gc"] = round(rss_mb(), 1)
+    return {"phase": phase, "shared": shared, "sampler": sampler, "store_calls": store_calls,
+            "rss": rss, "elapsed": elapsed, "caches": caches,
+            "pool": {"size": pool.size, "waits": pool.waits - waits_before}}
 
 
 if __name__ == "__main__":

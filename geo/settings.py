@@ -114,10 +114,25 @@ def _store_url(text: str) -> str:
     return text
 
 
+def _read_url(text: str) -> str:
+    text = text.strip()
+    if text and text.split("://", 1)[0] not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise ValueError("must be empty or a postgresql:// URL of a hot standby")
+    return text
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("store", f"duckdb:///{ROOT / 'var' / 'salvo.duckdb'}",
             "Where events live: a DuckDB file (`duckdb:///path` or a bare path) or "
             "`postgresql://user@host:port/db` for team mode.", _store_url),
+    Setting("store_read", "",
+            "Team mode: `postgresql://…` of a streaming-replication hot standby that serves "
+            "the reads (writes, curation and the audit log stay on `store`; a process reads "
+            "its own writes). Empty = everything on `store`.", _read_url),
+    Setting("store_pool_size", 10,
+            "Most PostgreSQL connections one app process opens to each server (primary, "
+            "standby); processes × this must stay under the server's `max_connections`.",
+            _positive_int),
     Setting("seed_bundled", True,
             "Load the bundled `data/events.csv` into an empty store on first start.", _bool),
     Setting("max_points", 2000,

@@ -224,6 +224,42 @@ def start() -> Cluster:
     return cluster
 
 
+def start_standby(primary: Cluster, timeout: float = 60.0) -> Cluster:
+    """A streaming-replication hot standby of our own cluster ``primary``, on another
+    loopback port: ``pg_basebackup -R`` (the copy plus ``standby.signal`` and
+    ``primary_conninfo``), then started; it accepts read-only connections when this returns.
+    The private cluster's ``pg_hba.conf`` (initdb, trust) already admits replication from
+    127.0.0.1, and PostgreSQL 15's defaults (``wal_level=replica``, ten WAL senders,
+    ``hot_standby=on``) are all a standby needs."""
+    if primary.data is None:
+        raise Unavailable("a standby needs the private test cluster (SALVO_TEST_PG_URL is set)")
+    port = primary.admin_url.rsplit(":", 1)[1].split("/", 1)[0]
+    root = _private_dir("salvo-sb-")
+    data = root / "data"
+    try:
+        _run(_as_postgres([str(PGBIN / "pg_basebackup"), "-D", str(data), "-R",
+                           "-X", "stream", "-c", "fast", "--no-sync", "-h", "127.0.0.1",
+                           "-p", port, "-U", "postgres"]))
+        standby = _launch(data, root)
+    except RuntimeError:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(standby.admin_url, connect_timeout=5) as con:
+                if con.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                    return standby
+                raise RuntimeError("the new server is not in recovery (no standby.signal?)")
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                standby.stop()
+                raise
+            time.sleep(0.2)
+
+
 @cache
 def shared_events() -> tuple[pd.DataFrame, ...]:
     """The real data the store tests use: both shared files and the bundled events."""

@@ -17,6 +17,7 @@ def test_defaults_and_env_override():
 @pytest.mark.parametrize("name, value", [
     ("max_points", "0"), ("max_points", "many"), ("map_tiles", "http://insecure/{z}/{x}/{y}"),
     ("store", "mysql://x"), ("seed_bundled", "perhaps"),
+    ("store_read", "duckdb:///x.duckdb"), ("store_pool_size", "0"),
     ("xlsx_max_uncompressed_mb", "0"), ("xlsx_max_uncompressed_mb", "1e9"),
     ("json_max_depth", "3"), ("json_max_depth", "100000"), ("import_max_seconds", "-1"),
     ("url_max_chars", "10"), ("url_max_chars", "lots"), ("upload_max_rows", "0"),
@@ -25,6 +26,12 @@ def test_invalid_values_name_the_variable(name, value):
     env = {f"SALVO_{name.upper()}": value}
     with pytest.raises(SettingError, match=f"SALVO_{name.upper()}"):
         settings.get(name, env)
+
+
+def test_store_read_is_empty_or_a_postgresql_url():
+    assert settings.get("store_read", {}) == ""
+    url = "postgresql://salvo@standby:5432/salvo"
+    assert settings.get("store_read", {"SALVO_STORE_READ": f" {url} "}) == url
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -266,7 +266,7 @@ def test_threads_share_a_store_without_sharing_connections(pg_store, sample_even
         t.join()
     assert errors == []
     assert results == [4] * 200
-    assert len(pg_store._idle) <= 4
+    assert len(pg_store._pool._idle) <= pg_store._pool.size
 
 
 @postgis

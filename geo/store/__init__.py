@@ -8,11 +8,13 @@ from geo.store.base import BBox, Facets, Store, StoreError, UpsertResult
 __all__ = ["BBox", "Facets", "Store", "StoreError", "UpsertResult", "open_store"]
 
 
-def open_store(url: str | None = None, *, snapshot: bool = True) -> Store:
+def open_store(url: str | None = None, *, snapshot: bool = True,
+               read_url: str | None = None) -> Store:
     """Open the store at ``url`` (default: the ``SALVO_STORE`` setting).
 
     ``duckdb:///path/file.duckdb`` or a bare path → embedded DuckDB file;
-    ``postgresql://…`` → PostgreSQL with PostGIS (team mode).
+    ``postgresql://…`` → PostgreSQL with PostGIS (team mode). Its reads go to the hot
+    standby ``read_url`` (default: the ``SALVO_STORE_READ`` setting; ``""`` = none).
     """
     raw = url if url is not None else settings.get("store")
     try:
@@ -29,7 +31,9 @@ def open_store(url: str | None = None, *, snapshot: bool = True) -> Store:
     else:
         from geo.store.postgis import PostGISStore
 
-        store = PostGISStore(resolved)
+        standby = settings.get("store_read") if read_url is None else read_url
+        store = PostGISStore(resolved, read_url=standby or None,
+                             pool_size=settings.get("store_pool_size"))
     store.publication_delay_hours = settings.get("publication_delay_hours")
     store.coordinate_decimals = settings.get("coordinate_decimals")
     return store

@@ -322,7 +322,8 @@ class Store(SyncLog, ABC):
         return self._published(self._query(
             f"SELECT {select_list(POINT_COLUMNS)} FROM events "
             f"WHERE {where} AND map_kind = 'point'{extra} "
-            "ORDER BY event_date DESC, event_id LIMIT ?",
+            # events.event_date: the DATE column (its index), not the text alias above.
+            "ORDER BY events.event_date DESC, event_id LIMIT ?",
             params + extra_params + [int(limit)],
         ))
 
@@ -405,7 +406,9 @@ class Store(SyncLog, ABC):
                newest_first: bool = True) -> pd.DataFrame:
         """Canonical rows matching ``f``; oldest first (stable) for exports."""
         where, params = self.where(f)
-        order = "event_date DESC, event_id" if newest_first else "event_date, event_id"
+        # Qualified: a bare event_date would sort by the select list's text alias.
+        order = ("events.event_date DESC, event_id" if newest_first
+                 else "events.event_date, event_id")
         sql = f"SELECT {select_list(COLUMNS)} FROM events WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"

@@ -225,6 +225,30 @@ MIGRATIONS = (
 )
 
 
+MIGRATIONS = (
+    *MIGRATIONS,
+    Migration(
+        5,
+        "trigram indexes for the text search",
+        # DuckDB scans its in-memory snapshot (no trigram index there); the version is kept
+        # so both dialects share one numbering.
+        duckdb=(),
+        postgres=(
+            # `q` is `ILIKE '%text%'` on these three columns (base.where): without them a
+            # search scans every row (300–470 ms per query at 100k events, docs/loadtest.md).
+            # pg_trgm ships with PostgreSQL (contrib) and is trusted: a database owner may
+            # create it without being a superuser (PostgreSQL 13+).
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX events_description_trgm_idx ON events "
+            "USING GIN (description gin_trgm_ops)",
+            "CREATE INDEX events_location_trgm_idx ON events USING GIN (location gin_trgm_ops)",
+            "CREATE INDEX events_weapon_model_trgm_idx ON events "
+            "USING GIN (weapon_model gin_trgm_ops)",
+        ),
+    ),
+)
+
+
 def pending(applied: set[int]) -> list[Migration]:
     """Migrations not yet applied, in order."""
     return [m for m in MIGRATIONS if m.version not in applied]

@@ -7,15 +7,15 @@ schema itself (one migration per transaction, serialised by an advisory lock), s
 database only needs ``CREATE EXTENSION postgis`` — and not even that for a superuser.
 
 Connections: opening one costs ~7 ms on loopback (far more over TLS to a managed server)
-against ~0.15 ms for a query, so a small lock-protected list of idle connections is reused.
-Each call takes its own connection, so Streamlit's threads never share one.
+against ~0.15 ms for a query, so a sized pool keeps them (:mod:`geo.store.pgpool`). Each
+call takes its own connection, so Streamlit's threads never share one. With a read URL
+(``SALVO_STORE_READ``), reads go to a hot standby and writes to the primary, with
+read-your-writes (see :mod:`geo.store.pgpool`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import TypeVar
 
@@ -30,13 +30,14 @@ from geo.store.base import BBox, Store, StoreError, UpsertResult
 from geo.store.derived import DERIVED_COLUMNS, POSTGRES_ARRAYS, derived_sql
 from geo.store.duckdb import staging_frame
 from geo.store.migrations import pending
+from geo.store.pgpool import Pool, PoolTimeout, ReadRouter
 
 # Advisory lock keys (arbitrary constants, per database): one for migrations, one that
 # serialises imports — exact inserted/updated counts and no deadlocks between two bulk
 # upserts that touch the same event_ids in different orders.
 MIGRATION_LOCK = 0x5A17_0001
 WRITE_LOCK = 0x5A17_0002
-IDLE_CONNECTIONS = 4
+POOL_SIZE = 10  # the SALVO_STORE_POOL_SIZE default
 ANALYZE_AFTER_ROWS = 1000
 
 # Session settings the results depend on, whatever the server or role defaults are: ISO
@@ -148,15 +149,27 @@ def hash_sql() -> str:
 class PostGISStore(Store):
     """Events in a PostgreSQL database with PostGIS (``postgresql://user@host:port/db``)."""
 
-    def __init__(self, url: str, *, idle_connections: int = IDLE_CONNECTIONS):
+    def __init__(self, url: str, *, read_url: str | None = None, pool_size: int = POOL_SIZE):
         self.url = url  # the cache key the app reopens the store by: keep it as given
+        self.read_url = read_url
         self._conninfo = make_conninfo(connect_url(url), application_name="salvo",
                                        connect_timeout=10)
-        self._idle: list[psycopg.Connection] = []
-        self._max_idle = idle_connections
-        self._lock = threading.Lock()
+        self._pool = Pool(lambda: self._connect(self._conninfo), pool_size)
+        self._router: ReadRouter | None = None
+        self._store_id = ""
         try:
             self._migrate()
+            if read_url:
+                self._store_id, lsn = self._run(lambda con: con.execute(
+                    "SELECT store_id, pg_current_wal_insert_lsn()::text FROM store_meta"
+                ).fetchone())
+                # A short connect timeout: an unreachable standby must not hold a page up.
+                standby = make_conninfo(connect_url(read_url), application_name="salvo",
+                                        connect_timeout=3)
+                self._router = ReadRouter(Pool(lambda: self._connect_standby(standby),
+                                               pool_size), redact(read_url))
+                # The migrations just applied (a new database) count as our own writes.
+                self._router.wrote(lsn)
         except BaseException:
             self.close()
             raise
@@ -165,43 +178,44 @@ class PostGISStore(Store):
         return f"PostGISStore({redact(self.url)!r})"
 
     # ---- connections ---------------------------------------------------------------------
-    def _connect(self) -> psycopg.Connection:
+    def _connect(self, conninfo: str) -> psycopg.Connection:
         try:
-            con = psycopg.connect(self._conninfo, autocommit=True)
+            con = psycopg.connect(conninfo, autocommit=True)
             con.execute(_SESSION)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to PostgreSQL at {redact(self.url)}: "
+            where = self.url if conninfo == self._conninfo else self.read_url or ""
+            raise StoreError(f"cannot connect to PostgreSQL at {redact(where)}: "
                              f"{str(exc).strip()}") from exc
         return con
 
-    @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection]:
-        """A connection for one call; on error it is dropped rather than reused."""
-        with self._lock:
-            con = self._idle.pop() if self._idle else None
-        if con is None or con.closed:
-            con = self._connect()
+    def _connect_standby(self, conninfo: str) -> psycopg.Connection:
+        """A standby connection, checked to be a hot standby *of this primary* (the same
+        store_id, replicated from it): a read URL pointing elsewhere is never read."""
+        con = self._connect(conninfo)
         try:
-            yield con
-        except BaseException:
+            recovering, store_id = con.execute(
+                "SELECT pg_is_in_recovery(), (SELECT store_id FROM store_meta)").fetchone()
+        except psycopg.Error as exc:
             con.close()
-            raise
-        with self._lock:
-            if len(self._idle) < self._max_idle and not con.closed:
-                self._idle.append(con)
-                return
-        con.close()
+            raise StoreError(f"{redact(self.read_url or '')}: {str(exc).strip()}") from exc
+        if not recovering or store_id != self._store_id:
+            con.close()
+            raise StoreError(f"{redact(self.read_url or '')} is not a hot standby of "
+                             f"{redact(self.url)} (SALVO_STORE_READ)")
+        return con
 
     def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
-        """``work(connection)``, once more on a fresh connection if the first one died
-        (server restart, idle timeout). Safe for writes too: an upsert is idempotent and
-        runs in one transaction, so a retry cannot apply anything twice (if the connection
-        died during COMMIT, the retry reports the rows as unchanged)."""
+        """``work(connection)`` on the primary, once more on a fresh connection if the
+        first one died (server restart, idle timeout). Safe for writes too: an upsert is
+        idempotent and runs in one transaction, so a retry cannot apply anything twice (if
+        the connection died during COMMIT, the retry reports the rows as unchanged)."""
         for attempt in (1, 2):
             con: psycopg.Connection | None = None
             try:
-                with self._connection() as con:
+                with self._pool.connection() as con:
                     return work(con)
+            except PoolTimeout as exc:
+                raise StoreError(f"PostgreSQL at {redact(self.url)}: {exc}") from exc
             except psycopg.Error as exc:
                 died = isinstance(exc, psycopg.OperationalError) and con is not None \
                     and con.broken
@@ -210,15 +224,59 @@ class PostGISStore(Store):
                                      f"{str(exc).strip()}") from exc
         raise AssertionError("unreachable")
 
+    def _run_write(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """A write on the primary; with a standby, remember where the primary's WAL was
+        after it, so this process's next reads see it (read-your-writes)."""
+        if self._router is None:
+            return self._run(work)
+        router = self._router
+
+        def wrapped(con: psycopg.Connection) -> T:
+            try:
+                return work(con)
+            finally:
+                # Also after a failure: part of it may have committed (an upsert's ANALYZE).
+                # The insert position (not the write position) covers an asynchronous
+                # commit's record that is not yet written out.
+                if not con.broken:
+                    try:
+                        router.wrote(con.execute(
+                            "SELECT pg_current_wal_insert_lsn()::text").fetchone()[0])
+                    except psycopg.Error:
+                        # Where the write ended is unknown: read from the primary a while.
+                        # The write's own error (if any) is the one to report.
+                        router.hold_primary()
+
+        return self._run(wrapped)
+
+    def _run_read(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """A read: on the standby when there is one, it answers and it has replayed our
+        writes; otherwise on the primary. A standby failure is logged, never shown."""
+        router = self._router
+        if router is not None and router.available():
+            try:
+                with router.standby.connection() as con:
+                    if router.caught_up(con):
+                        result = work(con)
+                        router.standby_reads += 1
+                        return result
+            except (StoreError, PoolTimeout) as exc:  # cannot connect, or not our standby
+                router.failed(exc, retry_later=True)
+            except psycopg.OperationalError as exc:  # connection lost, recovery conflict
+                router.failed(exc, retry_later=False)
+            except psycopg.Error:
+                pass  # a bad query: the primary reports it as it would without a standby
+            router.primary_reads += 1
+        return self._run(work)
+
     def _write(self, sql: str, params: list) -> int:
         # Autocommit connection: the one statement is its own transaction.
-        return self._run(lambda con: con.execute(to_psycopg(sql), params).rowcount)
+        return self._run_write(lambda con: con.execute(to_psycopg(sql), params).rowcount)
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for con in idle:
-            con.close()
+        self._pool.close()
+        if self._router is not None:
+            self._router.standby.close()
 
     # ---- schema --------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -267,6 +325,10 @@ class PostGISStore(Store):
 
     # ---- dialect -------------------------------------------------------------------------
     def _query(self, sql: str, params: list) -> pd.DataFrame:
+        return self._run_read(lambda con: _frame(con.execute(to_psycopg(sql), params)))
+
+    def _audit_query(self, sql: str, params: list) -> pd.DataFrame:
+        # The audit and sync logs are read where they are written: the primary.
         return self._run(lambda con: _frame(con.execute(to_psycopg(sql), params)))
 
     def _overlap(self, column: str) -> str:
@@ -290,19 +352,19 @@ class PostGISStore(Store):
             row = con.execute("SELECT store_id, version FROM store_meta").fetchone()
             return f"{row[0]}:{row[1]}" if row else "empty"
 
-        return self._run(work)
+        return self._run_read(work)
 
     def upsert(self, events: pd.DataFrame) -> UpsertResult:
         stage = staging_frame(events)
         if stage.empty:
             return UpsertResult(0, 0, 0)
         rows = list(_copy_rows(stage))
-        result = self._run(lambda con: self._upsert(con, rows))
+        result = self._run_write(lambda con: self._upsert(con, rows))
         if result.inserted + result.updated >= ANALYZE_AFTER_ROWS:
             # Without statistics the planner ignores the GIN/GiST indexes (measured: an
             # origin filter scanned all rows until analysed). Autovacuum would get there
             # within a minute; ANALYZE samples at most 30k rows, so this stays cheap.
-            self._run(lambda con: con.execute("ANALYZE events"))
+            self._run_write(lambda con: con.execute("ANALYZE events"))
         return result
 
     def apply_change(self, change: Change) -> None:
@@ -333,7 +395,7 @@ class PostGISStore(Store):
                         [change.event_id, change.link_to, change.actor, change.at,
                          change.reason])
 
-        self._run(work)
+        self._run_write(work)
 
     def _upsert(self, con: psycopg.Connection, rows: list[tuple]) -> UpsertResult:
         names = ", ".join(COLUMNS)
