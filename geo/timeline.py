@@ -278,7 +278,7 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
     base = alt.Chart(data, title=title) if title else alt.Chart(data)
     if measure == "destroyed_share":
         chart = base.mark_line(point=True).encode(
-            x=x, y=alt.Y("value:Q", title=MEASURES[measure], axis=alt.Axis(format="%"),
+            x=x, y=alt.Y("value:Q", title=_axis_title(measure), axis=alt.Axis(format="%"),
                          scale=alt.Scale(domain=[0, 1])),
             color=colour, tooltip=tooltip)
     else:
@@ -287,12 +287,18 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
         base = alt.Chart(data, title=title) if title else alt.Chart(data)
         chart = base.mark_bar(stroke="white", strokeWidth=0.3).encode(
             x=x, x2="period_end:T",
-            y=alt.Y("sum(value):Q", title=MEASURES[measure], stack="zero",
+            y=alt.Y("sum(value):Q", title=_axis_title(measure), stack="zero",
                     axis=alt.Axis(format=",d", tickMinStep=1)),
             color=colour, order=alt.Order("rank:Q"), tooltip=tooltip)
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))
     return chart.properties(height=height, width="container")
+
+
+def _axis_title(measure: str) -> str:
+    """The measure without its "(attack reports)" note: a short chart's axis cuts long titles
+    (the note stays in the tooltip and the Show control)."""
+    return MEASURES[measure].split(" (")[0]
 
 
 def brushed_dates(selection: object) -> tuple[date, date] | None:
