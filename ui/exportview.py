@@ -19,8 +19,10 @@ from geo.citation import citable_url, store_range
 from geo.export import DATA_FORMATS, FORMAT_LABELS, FORMATS, MEDIA, export_bytes, file_name
 from geo.filters import Filters, View
 from geo.render import IMAGE_FORMATS, STEPS, ImageOptions
+from geo.store import Store
+from ui.cache import store_read
 from ui.page import Page
-from ui.state import current_view, data_version, get_store
+from ui.state import current_view
 
 _SIZES = {
     "map": {"1200 × 800": (1200, 800), "1600 × 1000": (1600, 1000),
@@ -38,16 +40,15 @@ SLOW |= {fmt: "Vector: text stays text, for print layout and editing."
 SHARPNESS = {"1× (screen)": (1.0, 0), "2× (sharp)": (2.0, 0), "300 dpi (print)": (3.125, 300)}
 
 
-@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
-def _export(url: str, version: str, filters: Filters, fmt: str, options: ImageOptions,
+@store_read(max_entries=32, ttl=3600)
+def _export(store: Store, filters: Filters, fmt: str, options: ImageOptions,
             exported_on: date) -> bytes:
-    return export_bytes(get_store(), filters, fmt, exported_on=exported_on,
-                        options=options).data
+    return export_bytes(store, filters, fmt, exported_on=exported_on, options=options).data
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _range(url: str, version: str) -> tuple[date | None, date | None]:
-    return store_range(get_store())
+@store_read(max_entries=16)
+def _range(store: Store) -> tuple[date | None, date | None]:
+    return store_range(store)
 
 
 def page_url() -> str:
@@ -63,7 +64,7 @@ def copy_link(p: Page, view: View, extra: dict[str, str] | None = None) -> None:
     """A link that reopens this view and keeps its meaning as data is added (``extra``:
     the page's own choices, e.g. the timeline's ``per``/``show``/``stack``)."""
     # The range of what the store shows (publication delay applied), as exports state it.
-    first, last = _range(p.store.url, data_version(p.store))
+    first, last = _range(p.store)
     url = citable_url(page_url(), p.filters, view, first, last, extra)
     with st.expander("Copy link"):
         st.code(url, language=None, wrap_lines=True)
@@ -110,7 +111,7 @@ def export_block(p: Page, *, key: str, default: str, measure: str = "events",
         store, filters = p.store, p.filters
 
         def make() -> bytes:
-            return _export(store.url, data_version(store), filters, fmt, options, exported_on)
+            return _export(store, filters, fmt, options, exported_on)
 
         st.download_button(f"Download {FORMAT_LABELS[fmt].split(' (')[0]}", data=make,
                            file_name=file_name(fmt, exported_on), mime=MEDIA[fmt][0],

@@ -15,7 +15,8 @@ from geo.filters import Filters
 from geo.mapplan import MapPlan, events_at, plan_map
 from geo.maps import base_map, layers
 from geo.store import BBox, Store
-from ui.state import current_view, data_version, get_store, set_view
+from ui.cache import store_read
+from ui.state import current_view, set_view
 
 MAP_KEY = "map"
 # What st_folium reports back (pages/1_Map.py and bench/payload.py pass the same list).
@@ -23,10 +24,10 @@ RETURNED = ["last_object_clicked", "last_object_clicked_popup", "zoom", "bounds"
 CLICK_PREFIX = "salvo:"  # static/salvo-map.js reports clicked event ids as salvo:[…]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _plan(url: str, version: str, filters: Filters, zoom: int, bbox: BBox | None,
+@store_read(max_entries=64)
+def _plan(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
           max_points: int) -> MapPlan:
-    return plan_map(get_store(), filters, max_points=max_points, zoom=zoom, bbox=bbox)
+    return plan_map(store, filters, max_points=max_points, zoom=zoom, bbox=bbox)
 
 
 def _bbox(bounds: object, zoom: object = None) -> BBox | None:
@@ -60,7 +61,7 @@ def map_state(store: Store, filters: Filters):
     view = current_view()
     plan_zoom = int(view.zoom or zoom or 6)
     bbox = st.session_state.get("map_bbox")
-    plan = _plan(store.url, data_version(store), filters, plan_zoom, bbox,
+    plan = _plan(store, filters, plan_zoom, bbox,
                  settings.get("max_points"))
     kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),

@@ -29,6 +29,9 @@ from geo.origins import origin_label
 from geo.schema import EVENT_TYPES
 from geo.store import Facets, Store, open_store
 from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS
+from ui.cache import data_version, new_run, store_read
+
+__all__ = ["data_version", "new_run"]  # kept here for the pages and views that import them
 
 PAGES = (
     ("app.py", "Overview"),
@@ -69,32 +72,14 @@ def get_store() -> Store:
     return _open(settings.get("store"))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _facets(url: str, version: str) -> Facets:
-    return _open(url).facets()
-
-
-def data_version(store: Store) -> str:
-    """The store's data version, read once per rerun (it keys every cached read; asking the
-    database for it on each read was most of a cached page's round trips)."""
-    ss = st.session_state
-    key = (store.url, ss.get("_run_counter"))
-    cached = ss.get("_data_version")
-    if cached and cached[0] == key:
-        return cached[1]
-    version = store.version()
-    ss["_data_version"] = (key, version)
-    return version
-
-
-def new_run() -> None:
-    """Mark the start of a script run (page() calls it first)."""
-    st.session_state["_run_counter"] = st.session_state.get("_run_counter", 0) + 1
+@store_read(max_entries=16)
+def _facets(store: Store) -> Facets:
+    return store.facets()
 
 
 def get_facets(store: Store) -> Facets:
     """What the store holds, recomputed only when the data changes."""
-    return _facets(store.url, data_version(store))
+    return _facets(store)
 
 
 def _query_dict() -> dict[str, list[str]]:
