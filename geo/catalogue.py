@@ -80,7 +80,9 @@ _TARGET_BEFORE = re.compile(
     r"(?:ukrainian|destroyed|captured|abandoned|damaged)\s+(?:[\w-]+\s+)?$")
 
 
-def _latinise(match: re.Match[str]) -> str:
+def latinise_lookalikes(match: re.Match[str]) -> str:
+    """A matched token with Cyrillic lookalike letters (Х-101) in Latin, when it also holds
+    Latin letters or digits: a re.sub callback shared by the catalogue and the text matcher."""
     token = match.group(0)
     cyrillic = set(_CYRILLIC.findall(token))
     if cyrillic and cyrillic <= _LOOKALIKE_SET and re.search(r"[0-9a-z]", token):
@@ -91,7 +93,7 @@ def _latinise(match: re.Match[str]) -> str:
 def fold(text: object) -> str:
     """Normalise a weapon name or free text for matching (see the module docstring)."""
     s = unicodedata.normalize("NFKC", str(text or "")).translate(_HYPHENS).casefold()
-    s = _TOKEN.sub(_latinise, s)
+    s = _TOKEN.sub(latinise_lookalikes, s)
     s = _KH.sub("x-", s)
     s = re.sub(r"\s*/\s*", "/", s)
     return re.sub(r"\s+", " ", s).strip()

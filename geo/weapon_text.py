@@ -36,12 +36,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.catalogue import Catalogue, fold, load_catalogue
+from geo.catalogue import Catalogue, fold, latinise_lookalikes, load_catalogue
 from geo.taxonomy import family_of, normalise_class
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
-_LOOKALIKE = str.maketrans("авекмнорстухіј", "abekmhopctyxij")
-_LOOKALIKE_SET = frozenset("авекмнорстухіј")
 _CYR = re.compile(r"[\u0400-\u04ff]")
 _TOKEN = re.compile(r"[\w\-]+")
 
@@ -186,14 +184,7 @@ def fold_text(text: str) -> str:
     if not _CYR.search(s):
         return s
 
-    def latinise(match: re.Match[str]) -> str:
-        token = match.group(0)
-        cyr = set(_CYR.findall(token))
-        if cyr and cyr <= _LOOKALIKE_SET and re.search(r"[0-9a-z]", token):
-            return token.translate(_LOOKALIKE)
-        return token
-
-    return _TOKEN.sub(latinise, s)
+    return _TOKEN.sub(latinise_lookalikes, s)
 
 
 def _key(text: str) -> str:
