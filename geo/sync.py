@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from geo import apis, settings
+from geo.attribution_store import store_events
 from geo.download import DownloadError, Validators, discard, download, promote
 from geo.importers import ImportResult, InputError, read_events
 from geo.sources import SOURCES, MissingKey, Source, credentials
@@ -186,14 +187,16 @@ def sync(store: Store, source: Source, *, since: date | None = None,
         events = result.events
         if since is not None:
             events = events[events["event_date"].astype(str) >= since.isoformat()]
-        upserted = store.upsert(events)
+        # The same path as `python -m geo import`: attributed before it is stored.
+        upserted, attributed = store_events(store, events)
         promote(part, dest)
         part = None
         run.update(outcome="ok", rows_read=result.rows_read, accepted=len(result.events),
                    rejected=len(result.rejections), inserted=upserted.inserted,
                    updated=upserted.updated, unchanged=upserted.unchanged,
                    message=f"{upserted.inserted} new, {upserted.updated} changed, "
-                           f"{upserted.unchanged} unchanged")
+                           f"{upserted.unchanged} unchanged; weapon candidates for "
+                           f"{sum(attributed.gained.values()):,} events")
         return SyncResult(source.name, "ok", run["message"], run, result)
     except (DownloadError, MissingKey) as exc:
         run["message"] = str(exc)

@@ -213,6 +213,10 @@ def test_update_adds_new_and_changed_rows(server, tmp_path, env):
     second = sync(store, source, env=env)
     assert (second.run["inserted"], second.run["updated"]) == (50, 5)
     assert store.count(cli.Filters()) == 350
+    # Synced rows are attributed like imported ones: stated weapons carry their candidates.
+    rows = store.events(cli.Filters(), limit=350)
+    assert (rows["class_candidates"].astype(str) != "").mean() > 0.9
+    assert "weapon candidates for" in second.message
 
 
 def test_server_error_changes_nothing(server, tmp_path, env):
