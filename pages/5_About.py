@@ -8,6 +8,7 @@ from geo.catalogue import load_catalogue
 from geo.credits import CC_BY_4, GEOBOUNDARIES_CITATION, data_credits
 from geo.escape import for_markdown
 from geo.maps import PRECISION_TEXT
+from geo.sources import SOURCES
 from ui.page import page
 
 page("About", filters=False)
@@ -55,5 +56,12 @@ st.markdown("\n".join(f"- {for_markdown(line)}" for line in data_credits()))
 # Our own constant, not data: left unescaped so its DOI and the licence stay links.
 st.caption(f"Please cite: {GEOBOUNDARIES_CITATION}. Licence: CC BY 4.0, {CC_BY_4}. "
            "Salvo itself is MIT-licensed (`LICENSE`).")
+st.subheader("Public sources")
+st.caption("What `python -m geo sync` and the Import page can fetch; each source's credit "
+           "appears in the captions of exports that contain its events.")
+st.dataframe(pd.DataFrame([{"source": s.title, "provides": s.provides, "licence": s.licence,
+                            "credit": s.credit, "sync": "manual" if not s.url else
+                            f"every {s.refresh_hours} h"} for s in SOURCES]),
+             hide_index=True)
 st.subheader("Configuration")
 st.dataframe(pd.DataFrame(settings.describe()), hide_index=True)

@@ -51,3 +51,10 @@ def test_failed_sync_on_the_page_is_one_error_line(store_url, monkeypatch, tmp_p
         assert "HTTP 503" in at.error[0].value and not at.success
     finally:
         server.close()
+
+
+def test_about_page_credits_every_public_source(store_url):  # noqa: F811
+    at = run("pages/5_About.py")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "credit" in d.value.columns)
+    assert set(table["credit"]) == {s.credit for s in sources.SOURCES}
