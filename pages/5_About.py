@@ -9,9 +9,10 @@ from geo.credits import CC_BY_4, GEOBOUNDARIES_CITATION, data_credits
 from geo.escape import for_markdown
 from geo.maps import PRECISION_TEXT
 from ui.page import page
+from ui.state import t
 
 page("About", filters=False)
-st.title("About Salvo")
+st.title(t("about.title"))
 st.markdown(
     """
 Salvo shows strike and impact events on a map and a timeline, filtered by date and by
