@@ -74,6 +74,7 @@ class ImageOptions:
     max_frames: int = 120
     dpi: int = 0  # PNG: the print resolution written into the file (0 = none stated)
     stack: str = "origin"  # timeline: what the bars are stacked by (geo.timeline.STACKS)
+    lang: str = "en"  # language of the title and caption (geo.i18n.LANGUAGES)
 
     def at_dpi(self, dpi: int) -> ImageOptions:
         """The same layout rendered for print: ``dpi`` stated in the PNG, pixels to match

@@ -326,7 +326,7 @@ def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
 
 
 def map_title(options: ImageOptions, ctx: Context) -> str:
-    return title_text(options, title_from_filters(ctx.pinned))
+    return title_text(options, title_from_filters(ctx.pinned, lang=options.lang))
 
 
 def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:

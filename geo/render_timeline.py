@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo.cartography import title_from_filters
 from geo.citation import Context
+from geo.i18n import translate
 from geo.render import (
     INK,
     MUTED,
@@ -44,6 +45,10 @@ def timeline_title(options: ImageOptions, ctx: Context, bin_: str) -> str:
     origin and class: weapons of Iranian or Russian origin, 28 Sep 2022 – 5 Apr 2026"."""
     if options.title:
         return title_text(options, TIMELINE_TITLE)
+    if options.lang == "uk":
+        noun = (translate(f"title.timeline.{options.measure}", "uk") + " "
+                + translate(f"title.per.{bin_}", "uk"))
+        return title_text(options, title_from_filters(ctx.pinned, noun, lang="uk"))
     what = {"events": "Strike and impact events"}.get(options.measure,
                                                        MEASURES[options.measure].split(" (")[0])
     noun = f"{what} per {bin_}, by {STACK_PHRASE.get(options.stack, options.stack)}"

@@ -2,6 +2,7 @@
 pages, the legend and the exports speak the language the link asks for."""
 
 import ast
+import html
 import re
 from datetime import date
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from geo import i18n
+from geo.cartography import title_from_filters
+from geo.cli import main
 from geo.filters import Filters
 from geo.oblasts import OBLASTS
 from geo.origins import origin_label
@@ -139,10 +142,22 @@ def test_language_stays_in_the_address_and_the_links(store_url):  # noqa: F811
 
 
 def test_title_from_filters_in_ukrainian():
-    from geo.cartography import title_from_filters
-
     f = Filters(origins=("PRK",), oblasts=("UA-63",), date_from=date(2023, 12, 30),
                 date_to=date(2024, 2, 7))
     title = title_from_filters(f, lang="uk")
     assert "КНДР" in title and "Харківська область" in title
     assert "30 грудня 2023" in title and "7 лютого 2024" in title
+
+
+@pytest.mark.parametrize("fmt", ["svg-map", "svg-timeline"])
+def test_export_with_lang_uk_has_a_ukrainian_title(tmp_path, fmt):
+    store = tmp_path / "bundled.duckdb"
+    assert main(["import", str(ROOT / "data" / "events.csv"), "--store", str(store)]) == 0
+    out = tmp_path / f"out.{fmt}"
+    assert main(["export", "--store", str(store), "--format", fmt, "--out", str(out),
+                 "--origin", "PRK", "--from", "2023-12-30", "--to", "2024-02-07",
+                 "--exported-on", "2026-05-01", "--lang", "uk"]) == 0
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    assert "країна розробки — КНДР" in text
+    assert "30 грудня 2023 – 7 лютого 2024" in text
+    assert "weapons of North Korean origin" not in text
