@@ -161,3 +161,14 @@ def test_export_with_lang_uk_has_a_ukrainian_title(tmp_path, fmt):
     assert "країна розробки — КНДР" in text
     assert "30 грудня 2023 – 7 лютого 2024" in text
     assert "weapons of North Korean origin" not in text
+    assert "Експортовано із Salvo 1 травня 2026" in text and "Подій:" in text
+
+
+def test_event_detail_in_ukrainian(store_url):  # noqa: F811
+    at = run("pages/3_Events.py", {"lang": "uk", "event": "salvo-curated-0001"})
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "**Країна розробки:** Росія \\(RUS\\)" in text
+    assert "**Місце:** Kyiv · Київ" in text  # the source's place name stays as written
+    assert "**Кількість:** запущено 6, знищено 6" in text
+    assert at.subheader[0].value == "Вибрана подія"
