@@ -12,11 +12,18 @@ import pytest
 from geo import i18n
 from geo.cartography import title_from_filters
 from geo.cli import main
-from geo.filters import Filters
+from geo.filters import CERTAINTIES, Filters
+from geo.mapplan import PRECISION_TEXT
 from geo.oblasts import OBLASTS
+from geo.origins import CERTAINTIES as ORIGIN_CERTAINTIES
 from geo.origins import origin_label
+from geo.render import STEPS
+from geo.schema import EVENT_TYPES, ORIGIN_BASES
+from geo.taxonomy import FAMILIES
+from geo.timeline import BINS, MEASURES, STACKS
 from tests.test_pages import PAGES, run
 from tests.test_pages import store_url as store_url  # noqa: F401  (the fixture)
+from ui.exportview import SHARPNESS, SLOW
 
 ROOT = Path(__file__).resolve().parents[1]
 CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
@@ -63,6 +70,23 @@ def test_every_key_used_in_the_code_is_in_the_catalogue():
             assert any(k.startswith(key[:-1]) for k in catalogue), key
         else:
             assert key in catalogue, f"{key!r} is used in the code but has no translation"
+
+
+def test_every_code_label_we_show_has_a_message():
+    """The f-string keys (``t(f"stack.label.{s}")``…) cover every value they are built from."""
+    catalogue = i18n.messages()
+    families = [*[f"certainty.{c}" for c in CERTAINTIES],
+                *[f"certainty.{c}.help" for c in CERTAINTIES],
+                *[f"legend.{c}" for c in ORIGIN_CERTAINTIES if c != "unknown"],
+                *[f"legend.filter.{c}" for c in CERTAINTIES],
+                *[f"family.{f}" for f in FAMILIES], *[f"type.{e}" for e in EVENT_TYPES],
+                *[f"measure.{m}" for m in MEASURES], *[f"stack.{s}" for s in STACKS],
+                *[f"stack.label.{s}" for s in STACKS], *[f"export.step.{s}" for s in STEPS],
+                *[f"title.timeline.{m}" for m in MEASURES], *[f"title.per.{b}" for b in BINS],
+                *[f"basis.{b}" for b in ORIGIN_BASES], *[f"precision.{p}" for p in PRECISION_TEXT],
+                *[f"lang.{lang}" for lang in i18n.LANGUAGES], *SHARPNESS, *SLOW.values()]
+    missing = [key for key in families if key not in catalogue]
+    assert not missing, missing
 
 
 def test_translate_fills_placeholders_and_refuses_an_unknown_key():

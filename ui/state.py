@@ -264,7 +264,8 @@ def sidebar_filters(facets: Facets) -> Filters:
         help=t("filters.class.help"))
     models = bar.multiselect(t("filters.model"), _options(facets.models, tuple(ss["w_models"])),
                              key="w_models")
-    types = bar.multiselect(t("filters.type"), list(EVENT_TYPES), key="w_types")
+    types = bar.multiselect(t("filters.type"), list(EVENT_TYPES), key="w_types",
+                            format_func=lambda e: t(f"type.{e}"))
     oblasts = bar.multiselect(
         t("filters.oblast"), _options(dict.fromkeys(OBLASTS, 0), tuple(ss["w_oblasts"])),
         key="w_oblasts",
