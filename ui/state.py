@@ -241,7 +241,7 @@ def sidebar_filters(facets: Facets) -> Filters:
                            format="YYYY-MM-DD", help=t("filters.dates.help"))
     origins = bar.multiselect(
         t("filters.origin"), _options(facets.origins, tuple(ss["w_origins"])),
-        key="w_origins",
+        key="w_origins", placeholder=t("filters.choose"),
         format_func=lambda o: f"{origin_label(o, lang)} · {facets.origins.get(o, 0):,}",
         help=t("filters.origin.help"))
     supplier_counts = facets.suppliers
@@ -250,6 +250,7 @@ def sidebar_filters(facets: Facets) -> Filters:
         _options({**supplier_counts, **{o: 0 for o in facets.origins
                                         if o not in supplier_counts}},
                  tuple(ss["w_suppliers"])), key="w_suppliers",
+        placeholder=t("filters.choose"),
         format_func=lambda o: f"{origin_label(o, lang)} · {supplier_counts.get(o, 0):,}",
         help=t("filters.supplier.help"))
     certainty = bar.radio(
@@ -260,15 +261,17 @@ def sidebar_filters(facets: Facets) -> Filters:
                         for c in CERTAINTIES))
     classes = bar.multiselect(
         t("filters.class"), _class_options(facets.classes, tuple(ss["w_classes"])),
-        key="w_classes", format_func=lambda c: _class_label(c, facets.classes),
+        key="w_classes", placeholder=t("filters.choose"),
+        format_func=lambda c: _class_label(c, facets.classes),
         help=t("filters.class.help"))
     models = bar.multiselect(t("filters.model"), _options(facets.models, tuple(ss["w_models"])),
-                             key="w_models")
+                             key="w_models", placeholder=t("filters.choose"))
     types = bar.multiselect(t("filters.type"), list(EVENT_TYPES), key="w_types",
+                            placeholder=t("filters.choose"),
                             format_func=lambda e: t(f"type.{e}"))
     oblasts = bar.multiselect(
         t("filters.oblast"), _options(dict.fromkeys(OBLASTS, 0), tuple(ss["w_oblasts"])),
-        key="w_oblasts",
+        key="w_oblasts", placeholder=t("filters.choose"),
         format_func=lambda c: f"{oblast_name(c, OBLASTS.get(c, c), lang)} ({c})")
     q = bar.text_input(t("filters.q"), key="w_q", max_chars=120, help=t("filters.q.help"))
     if bar.button(t("filters.reset"), width="stretch"):
