@@ -136,6 +136,18 @@ def oblast_name(code: str, english: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return english
 
 
+def short_oblast_name(code: str, english: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The name for a map label: ``Харківська``, ``АР Крим``, ``Київ`` (English as given).
+
+    >>> short_oblast_name("UA-63", "Kharkiv", "uk"), short_oblast_name("UA-43", "Crimea", "uk")
+    ('Харківська', 'АР Крим')
+    """
+    if lang != "uk":
+        return english
+    name = oblast_name(code, english, lang).removesuffix(" область")
+    return name.replace("Автономна Республіка ", "АР ")
+
+
 def country_name(code: str, english: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A country's name in ``lang`` (``english`` is the English one, or the code)."""
     if lang == "uk":

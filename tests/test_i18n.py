@@ -3,6 +3,7 @@ pages, the legend and the exports speak the language the link asks for."""
 
 import ast
 import html
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from geo.cartography import title_from_filters
 from geo.cli import main
 from geo.filters import CERTAINTIES, Filters
 from geo.mapplan import PRECISION_TEXT
+from geo.maps import basemap_json
 from geo.oblasts import OBLASTS
 from geo.origins import CERTAINTIES as ORIGIN_CERTAINTIES
 from geo.origins import origin_label
@@ -196,3 +198,14 @@ def test_event_detail_in_ukrainian(store_url):  # noqa: F811
     assert "**Місце:** Kyiv · Київ" in text  # the source's place name stays as written
     assert "**Кількість:** запущено 6, знищено 6" in text
     assert at.subheader[0].value == "Вибрана подія"
+
+
+def test_live_map_labels_oblasts_in_ukrainian():
+    uk = json.loads(basemap_json(False, "uk"))
+    labels = [name for _lat, _lon, name in uk["labels"]["oblasts"]]
+    assert len(labels) == 25 and all(CYRILLIC.search(n) for n in labels), labels
+    assert "Харківська" in labels and "АР Крим" in labels
+    hover = {f["properties"]["iso"]: f["properties"]["label"] for f in uk["oblasts"]["features"]}
+    assert hover["UA-63"] == "Харківська область (UA-63)"
+    english = json.loads(basemap_json(False))
+    assert "Kharkiv" in [name for _lat, _lon, name in english["labels"]["oblasts"]]

@@ -15,7 +15,7 @@ from geo.filters import Filters
 from geo.mapplan import MapPlan, events_at, plan_map
 from geo.maps import base_map, layers
 from geo.store import BBox, Store
-from ui.state import current_view, data_version, get_store, set_view
+from ui.state import current_view, data_version, get_store, language, set_view
 
 MAP_KEY = "map"
 # What st_folium reports back (pages/1_Map.py and bench/payload.py pass the same list).
@@ -65,7 +65,7 @@ def map_state(store: Store, filters: Filters):
     kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"),
-                    fit=center is None, **kwargs)
+                    fit=center is None, lang=language(), **kwargs)
     return plan, base, layers(plan), center, zoom
 
 
