@@ -2,6 +2,7 @@
 pages, the legend and the exports speak the language the link asks for."""
 
 import ast
+import doctest
 import html
 import json
 import re
@@ -31,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")),
            *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "geo").glob("*.py"))]
+
+
+def test_doctests():
+    assert doctest.testmod(i18n).failed == 0
 
 
 def test_every_message_has_both_languages_and_the_same_placeholders():
