@@ -11,6 +11,7 @@ import math
 from datetime import date
 
 from geo.filters import Filters
+from geo.i18n import format_date, oblast_name, translate
 from geo.mapplan import city_labels
 from geo.oblasts import OBLASTS
 from geo.origins import country_name
@@ -36,13 +37,49 @@ def _day(value: date) -> str:
     return f"{value.day} {value.strftime('%b %Y')}"
 
 
-def title_from_filters(filters: Filters, noun: str = "Strikes and impacts") -> str:
+def _list_uk(items: list[str], word: str = "або") -> str:
+    if len(items) > MAX_TITLE_ITEMS:
+        items = [*items[:MAX_TITLE_ITEMS], f"ще {len(items) - MAX_TITLE_ITEMS}"]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def title_uk(filters: Filters, noun: str = "") -> str:
+    """The Ukrainian headline. Names stay in the nominative ("країна розробки — КНДР;
+    Харківська область"): a headline built from parts must not decline names it cannot."""
+    noun = noun or translate("title.map", "uk")
+    parts = []
+    if filters.origins:
+        known = [country_name(o, "uk") for o in filters.origins if o != "unknown"]
+        parts.append("країна розробки — " + (_list_uk(known) if known else "невідома"))
+    supplied = [country_name(o, "uk") for o in filters.suppliers if o != "unknown"]
+    if supplied:
+        parts.append("постачальник — " + _list_uk(supplied))
+    what = list(filters.models) or list(filters.classes)
+    if what:
+        parts.append(_list_uk(what, "і"))
+    if filters.oblasts:
+        parts.append(_list_uk([oblast_name(o, OBLASTS.get(o, o), "uk") for o in filters.oblasts],
+                              "і"))
+    text = f"{noun}: {'; '.join(parts)}" if parts else noun
+    if filters.date_from and filters.date_to:
+        text += (f", {format_date(filters.date_from, 'uk')} – "
+                 f"{format_date(filters.date_to, 'uk')}")
+    elif filters.date_from:
+        text += f", від {format_date(filters.date_from, 'uk')}"
+    return text
+
+
+def title_from_filters(filters: Filters, noun: str = "Strikes and impacts",
+                       lang: str = "en") -> str:
     """A headline for the selection, e.g. "Strikes and impacts: weapons of North Korean
     origin (KN-23) in Kharkiv, 1 Dec 2023 – 5 Apr 2026".
 
     ``filters`` should have its dates pinned (:func:`geo.citation.pin_dates`). Origins are
-    joined with "or": the filter matches any of them.
+    joined with "or": the filter matches any of them. ``lang="uk"``: :func:`title_uk` (give
+    ``noun`` in Ukrainian).
     """
+    if lang == "uk":
+        return title_uk(filters, "" if noun == "Strikes and impacts" else noun)
     parts = []
     known = [ADJECTIVES.get(o, country_name(o)) for o in filters.origins if o != "unknown"]
     if known:

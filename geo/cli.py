@@ -125,6 +125,8 @@ def _add_export_flags(exp: argparse.ArgumentParser) -> None:
     look.add_argument("--step", default="auto", choices=("auto", "day", "week", "month"),
                       help="gif: one frame per step; png-timeline: one bar per step")
     look.add_argument("--title", default="", help="title printed on the image or map")
+    look.add_argument("--lang", default="en", choices=("en", "uk"),
+                      help="language of the default title: en or uk (Ukrainian)")
     look.add_argument("--measure", default="events",
                       help="timeline: events, launched or destroyed_share")
     look.add_argument("--stack", default="origin",
@@ -315,7 +317,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         title=args.title, measure=args.measure, stack=args.stack,
         view=parsed_view.view if view_params and parsed_view.view != View() else None,
         max_points=args.max_points or settings.get("max_points"),
-        max_frames=args.max_frames,
+        max_frames=args.max_frames, lang=args.lang,
     )
     if args.dpi:
         options = options.at_dpi(args.dpi)

@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from geo.assets import CSS_LINKS, JS_LINKS
 from geo.escape import for_map, for_script_json, link_html, safe_links
+from geo.i18n import oblast_name, short_oblast_name
 from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existing imports
     CREDITS,
     PRECISION_RADIUS,
@@ -111,14 +112,28 @@ def _shapes(name: str, digits: int, props) -> dict:
     return doc
 
 
-@lru_cache(maxsize=2)
-def basemap_json(tiles: bool) -> str:
-    """Oblasts (~10 m), neighbours (~100 m), labels and the fit box; once per process."""
+def _label_names(lang: str) -> dict[str, str]:
+    """English map label → the label in ``lang`` (oblast names from the bundled table)."""
+    out = {}
+    for feature in basemap_features()["features"]:
+        props = feature["properties"]
+        english = str(props.get("name", "")).removesuffix(" oblast")
+        out[english] = short_oblast_name(str(props.get("iso", "")), english, lang)
+    return out
+
+
+@lru_cache(maxsize=4)
+def basemap_json(tiles: bool, lang: str = "en") -> str:
+    """Oblasts (~10 m), neighbours (~100 m), labels and the fit box; once per process and
+    language. City names stay as the bundled GeoNames table spells them (English)."""
+    names = _label_names(lang)
     neighbours = None
     if (DATA_DIR / "countries.geojson").exists():
         neighbours = _shapes("countries.geojson", 3, lambda _p: {})
     oblasts = _shapes("oblasts.geojson", 4, lambda p: {
-        "iso": p.get("iso", ""), "label": for_map(f"{p.get('name', '')} ({p.get('iso', '')})")})
+        "iso": p.get("iso", ""),
+        "label": for_map(f"{oblast_name(p.get('iso', ''), p.get('name', ''), lang)} "
+                         f"({p.get('iso', '')})")})
     (south, west), (north, east) = UKRAINE_BOUNDS
     return for_script_json({
         "neighbours": neighbours,
@@ -128,7 +143,8 @@ def basemap_json(tiles: bool) -> str:
         "oblast_style": {"fillColor": "#e9e9e4", "color": "#777", "weight": 1,
                          "fillOpacity": 0.25 if tiles else 1.0},
         "labels": {**LABEL_ZOOMS,
-                   "oblasts": [[lat, lon, for_map(name)] for lat, lon, name in oblast_labels()],
+                   "oblasts": [[lat, lon, for_map(names.get(name, name))]
+                               for lat, lon, name in oblast_labels()],
                    "cities": [[lat, lon, for_map(name), pop]
                               for lat, lon, name, pop in city_labels()]},
         "bounds": [[south, west], [north, east]],
@@ -138,7 +154,7 @@ def basemap_json(tiles: bool) -> str:
 
 def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAINE_ZOOM,
              tiles: str = "", attribution: str = "", local_assets: bool = True,
-             fit: bool = True) -> folium.Map:
+             fit: bool = True, lang: str = "en") -> folium.Map:
     """The map frame: neighbours, oblasts and labels from bundled data; tiles only if set.
 
     ``fit``: show all of Ukraine (Crimea, Zakarpattia, Luhansk) at whatever size the map
@@ -155,7 +171,7 @@ def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAIN
         folium.TileLayer(tiles=tiles, attr=for_map(attribution or "map tiles"),
                          name="tiles").add_to(fmap)
     options = for_script_json({"fit": bool(fit)})
-    LeafletScript("basemap", basemap_json(bool(tiles)), options, "basemap").add_to(fmap)
+    LeafletScript("basemap", basemap_json(bool(tiles), lang), options, "basemap").add_to(fmap)
     return fmap
 
 

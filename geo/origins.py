@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import hashlib
 
+from geo import i18n
+
 COUNTRY_NAMES = {
     "RUS": "Russia",
     "IRN": "Iran",
@@ -79,8 +81,8 @@ CERTAINTY_STYLES: dict[str, dict] = {
 STATED_BASES = ("catalogue", "reported")
 
 
-def country_name(code: str) -> str:
-    return COUNTRY_NAMES.get(code, code)
+def country_name(code: str, lang: str = "en") -> str:
+    return i18n.country_name(code, COUNTRY_NAMES.get(code, code), lang)
 
 
 def codes_of(group: str) -> list[str]:
@@ -90,14 +92,14 @@ def codes_of(group: str) -> list[str]:
     return [c for c in str(group).split(";") if c]
 
 
-def origin_label(group: str) -> str:
+def origin_label(group: str, lang: str = "en") -> str:
     """Human label: ``PRK`` → ``North Korea (PRK)``; ``RUS;PRK`` → ``Russia / North Korea``."""
     codes = codes_of(group)
     if not codes:
-        return "Origin unknown"
+        return i18n.translate("origin.unknown", lang)
     if len(codes) == 1:
-        return f"{country_name(codes[0])} ({codes[0]})"
-    return " / ".join(country_name(c) for c in codes) + f" ({'/'.join(codes)})"
+        return f"{country_name(codes[0], lang)} ({codes[0]})"
+    return " / ".join(country_name(c, lang) for c in codes) + f" ({'/'.join(codes)})"
 
 
 def origin_colour(group: str) -> str:

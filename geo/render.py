@@ -28,6 +28,7 @@ from shapely.geometry.polygon import orient
 
 from geo.citation import Context
 from geo.filters import View, describe
+from geo.i18n import format_date, translate
 from geo.mapplan import UKRAINE_CENTER, UKRAINE_ZOOM, basemap_features
 from geo.store.base import BBox
 
@@ -74,6 +75,7 @@ class ImageOptions:
     max_frames: int = 120
     dpi: int = 0  # PNG: the print resolution written into the file (0 = none stated)
     stack: str = "origin"  # timeline: what the bars are stacked by (geo.timeline.STACKS)
+    lang: str = "en"  # language of the title and caption (geo.i18n.LANGUAGES)
 
     def at_dpi(self, dpi: int) -> ImageOptions:
         """The same layout rendered for print: ``dpi`` stated in the PNG, pixels to match
@@ -116,19 +118,22 @@ def title_text(options: ImageOptions, default: str) -> str:
     return text or default
 
 
-def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str, ...] = ()
-                  ) -> list[str]:
-    """The caption under the title, wrapped to ``width_px``: filters, counts, sources, date."""
+def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str, ...] = (),
+                  lang: str = "en") -> list[str]:
+    """The caption under the title, wrapped to ``width_px``: filters, counts, sources, date.
+    (The filter description itself is English in every language: not yet translated.)"""
     sources = list(ctx.sources[:MAX_SOURCES_SHOWN])
     if len(ctx.sources) > MAX_SOURCES_SHOWN:
-        sources.append(f"and {len(ctx.sources) - MAX_SOURCES_SHOWN} more")
+        sources.append(translate("caption.more", lang, n=len(ctx.sources) - MAX_SOURCES_SHOWN))
+    exported = ctx.exported_on.isoformat() if lang == "en" else \
+        format_date(ctx.exported_on, lang)
     paragraphs = [
-        f"Filters: {describe(ctx.pinned)}",
+        translate("caption.filters", lang, filters=describe(ctx.pinned)),
         counts,
         *extra,
-        f"Data: {', '.join(sources) if sources else 'no matching events'}",
-        f"Exported {ctx.exported_on.isoformat()} from Salvo. Weapon origin = the country that "
-        "designed the weapon; supplier = who made or delivered it; neither is who fired it.",
+        translate("caption.data", lang, sources=", ".join(sources) if sources
+                  else translate("caption.no_events", lang)),
+        translate("caption.exported", lang, date=exported),
     ]
     chars = max(30, int(width_px / (CAPTION_SIZE * CHAR_WIDTH)))
     lines: list[str] = []

@@ -26,6 +26,7 @@ from geo.cartography import (
     title_from_filters,
 )
 from geo.citation import Context
+from geo.i18n import translate
 from geo.map_symbols import (
     AREA_LEGEND,
     CELL_LEGEND,
@@ -225,8 +226,10 @@ def spec(frame: Frame, layers: list[dict], *, transparent: bool = False,
     return out
 
 
-def counts_text(plan: MapPlan, ctx: Context) -> str:
+def counts_text(plan: MapPlan, ctx: Context, lang: str = "en") -> str:
     k = plan.kinds
+    if lang != "en":
+        return _counts_text_in(plan, ctx, lang)
     drawn = (f"{k['point']:,} aggregated into numbered circles (size = count, colour = "
              "the most common origin)" if plan.mode == "grid" else
              f"{k['point']:,} as points")
@@ -236,6 +239,21 @@ def counts_text(plan: MapPlan, ctx: Context) -> str:
         drawn = f"{plan.shown_points:,} of {k['point']:,} as points (in and around this view)"
     return (f"{ctx.total:,} events: {drawn}, {k['area']:,} shaded by oblast (located only to "
             f"an oblast), {k['none']:,} without a map location (timeline only).")
+
+
+def _counts_text_in(plan: MapPlan, ctx: Context, lang: str) -> str:
+    k = plan.kinds
+    if plan.mode == "grid":
+        drawn = translate("caption.drawn.grid", lang, n=f"{k['point']:,}")
+    elif plan.shown_points < k["point"]:
+        drawn = translate("caption.drawn.partial", lang, shown=f"{plan.shown_points:,}",
+                          n=f"{k['point']:,}")
+    else:
+        drawn = translate("caption.drawn.points", lang, n=f"{k['point']:,}")
+        if stack_rows(point_rows(plan.points)):
+            drawn += translate("caption.drawn.stacked", lang)
+    return translate("caption.map_counts", lang, total=f"{ctx.total:,}", drawn=drawn,
+                     area=f"{k['area']:,}", none=f"{k['none']:,}")
 
 
 def origin_breakdown(plan: MapPlan) -> tuple[str, ...]:
@@ -310,7 +328,8 @@ def legend_labels(plan: MapPlan) -> tuple[list[str], list[str]]:
 def frame_for(plan: MapPlan, ctx: Context, options: ImageOptions) -> tuple[Frame, list[str]]:
     """The layout and caption lines for ``plan`` (the caption's length sets the view)."""
     width, height = options.size("png-map")
-    lines = caption_lines(ctx, counts_text(plan, ctx), width - 2 * MARGIN,
+    lines = caption_lines(ctx, counts_text(plan, ctx, options.lang), width - 2 * MARGIN,
+                          lang=options.lang,
                           extra=origin_breakdown(plan))
     right = legend_width(*legend_labels(plan))
     rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
@@ -326,7 +345,7 @@ def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
 
 
 def map_title(options: ImageOptions, ctx: Context) -> str:
-    return title_text(options, title_from_filters(ctx.pinned))
+    return title_text(options, title_from_filters(ctx.pinned, lang=options.lang))
 
 
 def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo.cartography import title_from_filters
 from geo.citation import Context
+from geo.i18n import translate
 from geo.render import (
     INK,
     MUTED,
@@ -44,6 +45,10 @@ def timeline_title(options: ImageOptions, ctx: Context, bin_: str) -> str:
     origin and class: weapons of Iranian or Russian origin, 28 Sep 2022 – 5 Apr 2026"."""
     if options.title:
         return title_text(options, TIMELINE_TITLE)
+    if options.lang == "uk":
+        noun = (translate(f"title.timeline.{options.measure}", "uk") + " "
+                + translate(f"title.per.{bin_}", "uk"))
+        return title_text(options, title_from_filters(ctx.pinned, noun, lang="uk"))
     what = {"events": "Strike and impact events"}.get(options.measure,
                                                        MEASURES[options.measure].split(" (")[0])
     noun = f"{what} per {bin_}, by {STACK_PHRASE.get(options.stack, options.stack)}"
@@ -62,7 +67,10 @@ def timeline_spec(counts: pd.DataFrame, ctx: Context, options: ImageOptions, bin
                    "events without a map location).")
     if options.measure != "events":
         counts_line += f" Shown: {MEASURES[options.measure].lower()}."
-    lines = caption_lines(ctx, counts_line, width - 20)
+    if options.lang != "en":
+        counts_line = translate("caption.timeline_counts", options.lang, total=f"{ctx.total:,}",
+                                stack=translate(f"stack.{options.stack}", options.lang))
+    lines = caption_lines(ctx, counts_line, width - 20, lang=options.lang)
     chart = build_chart(counts, options.measure, bin_, brush=False, stack=options.stack)
     chart = chart.properties(
         width=width, height=height,

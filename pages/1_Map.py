@@ -8,9 +8,10 @@ from ui.exportview import share_and_export
 from ui.legend import show_legend
 from ui.mapview import MAP_KEY, RETURNED, map_state, remember_map
 from ui.page import events_metric, page
+from ui.state import t
 
 p = page("Map")
-st.title("Map")
+st.title(t("page.map"))
 plan, base, layers, center, zoom = map_state(p.store, p.filters)
 events_metric(p, plan.total)
 

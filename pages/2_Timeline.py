@@ -7,24 +7,23 @@ from geo.timeline import brushed_dates, build_chart, timeline_query
 from ui.cache import query
 from ui.exportview import share_and_export
 from ui.page import events_metric, page
-from ui.state import request_dates
+from ui.state import request_dates, t
 from ui.timelineview import controls, counts
 
 p = page("Timeline")
-st.title("Timeline")
+st.title(t("page.timeline"))
 events_metric(p, query(p.store, "count", p.filters))
 
 view = controls(p)
 frame = counts(p, view.per, view.stack)
 if frame.empty:
-    st.info("No events match the filters.")
+    st.info(t("overview.none"))
 else:
     chart = build_chart(frame, view.show, view.per, stack=view.stack)
     state = st.altair_chart(chart, key="timeline", on_select="rerun", selection_mode="brush",
                             width="stretch")
     picked = brushed_dates(getattr(state, "selection", None))
-    st.caption("Drag across the chart to set the date filter to that period. "
-               "Events without a map location are included here.")
+    st.caption(t("timeline.brush"))
     if picked and picked != st.session_state.get("tl_applied"):
         st.session_state["tl_applied"] = picked  # a kept brush must not re-apply forever
         request_dates(*picked)

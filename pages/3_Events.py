@@ -9,7 +9,7 @@ from ui.cache import query
 from ui.detail import show_events
 from ui.exportview import share_and_export
 from ui.page import events_metric, page
-from ui.state import current_view, set_view
+from ui.state import current_view, set_view, t
 
 TABLE_COLUMNS = [
     "event_date", "event_type", "weapon_model", "weapon_origin", "origin_basis", "location",
@@ -18,13 +18,13 @@ TABLE_COLUMNS = [
 ]
 
 p = page("Events")
-st.title("Events")
+st.title(t("page.events"))
 total = query(p.store, "count", p.filters)
 events_metric(p, total)
 
 per_page = settings.get("table_page_rows")
 pages = max(1, -(-total // per_page))
-page_no = st.number_input(f"Page (of {pages:,}, {per_page} rows each, newest first)",
+page_no = st.number_input(t("events.page", pages=f"{pages:,}", rows=per_page),
                           min_value=1, max_value=pages, value=1, step=1, key="ev_page")
 frame = query(p.store, "events", p.filters, per_page, (int(page_no) - 1) * per_page)
 state = st.dataframe(
@@ -40,6 +40,6 @@ if rows:
 elif current_view().event:
     show_events(p.store, [current_view().event], p.role)
 else:
-    st.caption("Select a row to see the event's details and sources.")
+    st.caption(t("events.select"))
 
 share_and_export(p, key="events", default="csv")

@@ -5,10 +5,11 @@ import streamlit as st
 from geo import settings
 from ui.importview import FORMATS, UPLOAD_TYPES, format_label, import_flow
 from ui.page import page
+from ui.state import t
 from ui.syncview import source_panel
 
 p = page("Import", minimum_role="editor", filters=False)
-st.title("Import events")
+st.title(t("import.title"))
 limit_mb, limit_rows = settings.get("upload_max_mb"), settings.get("upload_max_rows")
 st.markdown(
     f"ACLED and UCDP GED exports, TimeMap JSON, our canonical CSV, any GeoJSON / JSON / "

@@ -10,9 +10,10 @@ from geo.escape import for_markdown
 from geo.maps import PRECISION_TEXT
 from geo.sources import SOURCES
 from ui.page import page
+from ui.state import t
 
 page("About", filters=False)
-st.title("About Salvo")
+st.title(t("about.title"))
 st.markdown(
     """
 Salvo shows strike and impact events on a map and a timeline, filtered by date and by

@@ -8,30 +8,28 @@ import re
 import streamlit as st
 
 from geo.escape import for_html, for_markdown, markdown_link, safe_links
+from geo.i18n import oblast_name
 from geo.mapplan import PRECISION_TEXT
 from geo.oblasts import OBLASTS
 from geo.origins import CERTAINTY_STYLES, certainty_of, country_name, origin_colour
 from geo.schema import parse_candidates
 from geo.store import Store
+from ui.state import language, t
 
-BASIS_TEXT = {
-    "catalogue": "from our weapon catalogue (the model's designer/supplier)",
-    "reported": "stated by the source",
-    "inferred": "inferred from the text by keyword — check the source",
-    "ambiguous": "ambiguous: the source cannot tell these origins apart",
-    "unknown": "unknown",
-}
+# How the origin is known: message ids basis.<origin_basis>.
+BASIS = ("catalogue", "reported", "inferred", "ambiguous", "unknown")
 
 
 def _origin_text(event: dict) -> str:
     codes = [c for c in (event.get("weapon_origin") or "").split(";") if c]
     if not codes:
-        return "unknown"
-    return " / ".join(f"{country_name(c)} ({c})" for c in codes)
+        return t("detail.unknown")
+    return " / ".join(f"{country_name(c, language())} ({c})" for c in codes)
 
 
 def _place_text(event: dict) -> str:
-    oblasts = [OBLASTS.get(c, c) for c in (event.get("admin1") or "").split(";") if c]
+    oblasts = [oblast_name(c, OBLASTS.get(c, c), language())
+               for c in (event.get("admin1") or "").split(";") if c]
     parts = [event.get("location") or "", ", ".join(oblasts), event.get("country") or ""]
     return " · ".join(p for p in parts if p)
 
@@ -54,7 +52,7 @@ def candidates_bar(text: object, kind: str) -> str:
         return ""
     segments, words = [], []
     for i, (value, share) in enumerate(pairs):
-        name = value if kind == "class" else f"{country_name(value)} ({value})"
+        name = value if kind == "class" else f"{country_name(value, language())} ({value})"
         colour = CLASS_SHADES[i % len(CLASS_SHADES)] if kind == "class" else origin_colour(value)
         pct = round(100 * share)
         segments.append(f'<span title="{for_html(name)} {pct} %" style="display:inline-block;'
@@ -76,58 +74,67 @@ def report_links(attribution: object) -> tuple[list[str], list[str]]:
 def show_attribution(event: dict) -> None:
     """Candidates, evidence and the attack reports behind an inferred weapon."""
     bars = [(label, candidates_bar(event.get(column), kind)) for label, column, kind in (
-        ("Origin candidates", "origin_candidates", "origin"),
-        ("Supplier candidates", "supplier_candidates", "origin"),
-        ("Class candidates", "class_candidates", "class"))]
+        (t("detail.cand.origin"), "origin_candidates", "origin"),
+        (t("detail.cand.supplier"), "supplier_candidates", "origin"),
+        (t("detail.cand.class"), "class_candidates", "class"))]
     bars = [(label, html) for label, html in bars if html]
     evidence = str(event.get("attribution") or "")
     if not bars and not evidence:
         return
-    st.markdown("**Attribution**")
+    st.markdown(f"**{t('detail.attribution')}**")
     for label, html in bars:
         st.html(f'<div style="font-size:0.85rem;margin-top:4px">{for_html(label)}</div>{html}')
     if evidence:
-        st.caption("Evidence: " + for_markdown(evidence))
+        st.caption(t("detail.evidence") + " " + for_markdown(evidence))
     ids, days = report_links(evidence)
     for report_id in ids[:5]:
-        st.page_link("pages/3_Events.py", label=f"Attack report {for_markdown(report_id)}",
+        st.page_link("pages/3_Events.py", label=t("detail.report", id=for_markdown(report_id)),
                      query_params={"event": report_id})
     for day in days[:5]:
-        st.page_link("pages/3_Events.py", label=f"Attack reports of {day}",
+        st.page_link("pages/3_Events.py", label=t("detail.reports_of", day=day),
                      query_params={"type": "attack", "from": day, "to": day})
 
 
 def _certainty_text(event: dict) -> str:
     certainty = certainty_of(event.get("weapon_origin") or "unknown", event.get("origin_basis"),
                              event.get("origin_candidates"))
+    if language() != "en":
+        return t(f"legend.{certainty}").split(" (")[0] if certainty != "unknown" \
+            else t("detail.unknown")
     return CERTAINTY_STYLES[certainty]["label"].split(" (")[0]
 
 
 def show_event(event: dict) -> None:
     st.markdown(f"#### {for_markdown(event['event_date'])} · {for_markdown(event['event_type'])}"
-                f" · {for_markdown(event.get('weapon_model') or 'weapon not stated')}")
+                f" · {for_markdown(event.get('weapon_model') or t('overview.no_weapon'))}")
     when = event["event_date"]
     if event.get("time_start"):
         when = f"{event['time_start']} – {event.get('time_end') or '?'}"
+    basis = event.get("origin_basis")
+    precision = event.get("geo_precision")
     rows = [
-        ("When", f"{when} (precision: {event.get('time_precision')})"),
-        ("Weapon", f"{event.get('weapon_model') or '—'} · {event.get('weapon_class') or '—'}"),
-        ("Origin", f"{_origin_text(event)} — {BASIS_TEXT.get(event.get('origin_basis'), '')}"
-                   f" (on the map: {_certainty_text(event)})"),
-        ("Supplier", " / ".join(f"{country_name(c)} ({c})" for c in
-                                (event.get("weapon_supplier") or "").split(";") if c)
-         or "not stated"),
-        ("Fired by", event.get("actor") or "not stated"),
-        ("Place", _place_text(event) or "not stated"),
-        ("Location precision", PRECISION_TEXT.get(event.get("geo_precision"), "")),
-        ("Coordinates", f"{event['latitude']:.5f}, {event['longitude']:.5f}"
-         if event.get("latitude") is not None else "none (not mapped as a point)"),
-        ("Counts", ", ".join(f"{k} {event[k]}" for k in
-                             ("launched", "destroyed", "hits", "fatalities", "injured")
-                             if event.get(k) is not None) or "none reported"),
-        ("Verification", event.get("verification")),
-        ("Dataset", f"{event.get('source_dataset')} · {event.get('source_id')} · "
-                    f"{event['event_id']}"),
+        (t("detail.when"), f"{when} ({t('detail.precision')}: {event.get('time_precision')})"),
+        (t("detail.weapon"),
+         f"{event.get('weapon_model') or '—'} · {event.get('weapon_class') or '—'}"),
+        (t("detail.origin"), f"{_origin_text(event)} — "
+                             f"{t(f'basis.{basis}') if basis in BASIS else ''}"
+                             f" ({t('detail.on_map')}: {_certainty_text(event)})"),
+        (t("detail.supplier"), " / ".join(f"{country_name(c, language())} ({c})" for c in
+                                          (event.get("weapon_supplier") or "").split(";") if c)
+         or t("detail.not_stated")),
+        (t("detail.actor"), event.get("actor") or t("detail.not_stated")),
+        (t("detail.place"), _place_text(event) or t("detail.not_stated")),
+        (t("detail.location_precision"),
+         t(f"precision.{precision}") if precision in PRECISION_TEXT else ""),
+        (t("detail.coordinates"), f"{event['latitude']:.5f}, {event['longitude']:.5f}"
+         if event.get("latitude") is not None else t("detail.no_point")),
+        (t("detail.counts"), ", ".join(f"{t(f'count.{k}')} {event[k]}" for k in
+                                       ("launched", "destroyed", "hits", "fatalities",
+                                        "injured")
+                                       if event.get(k) is not None) or t("detail.none_reported")),
+        (t("detail.verification"), event.get("verification")),
+        (t("detail.dataset"), f"{event.get('source_dataset')} · {event.get('source_id')} · "
+                              f"{event['event_id']}"),
     ]
     st.markdown("\n".join(f"- **{label}:** {for_markdown(value)}" for label, value in rows))
     show_attribution(event)
@@ -135,9 +142,9 @@ def show_event(event: dict) -> None:
         st.markdown(for_markdown(event["description"]))
     links = safe_links(event.get("sources"))
     if links:
-        st.markdown("**Sources:** " + " · ".join(markdown_link(u) for u in links))
+        st.markdown(f"**{t('detail.sources')}** " + " · ".join(markdown_link(u) for u in links))
     else:
-        st.caption("No web source given.")
+        st.caption(t("detail.no_source"))
 
 
 def show_events(store: Store, ids: list[str], role: str = "viewer") -> None:
@@ -147,12 +154,12 @@ def show_events(store: Store, ids: list[str], role: str = "viewer") -> None:
     events = [e for e in (store.get(i) for i in ids[:20]) if e]
     if not events:
         return
-    st.subheader("Selected event" if len(events) == 1 else f"{len(events)} events here")
+    st.subheader(t("detail.selected") if len(events) == 1 else
+                 t("detail.here", n=len(events)))
     for event in events:
         with st.container(border=True):
             if event.get("status") not in (None, "active"):
-                st.warning(f"This event is {event['status']}: it no longer appears in views "
-                           "or exports.")
+                st.warning(t("detail.status", status=event["status"]))
             show_event(event)
             history_panel(store, event["event_id"])
             curation_panel(store, event, role)

@@ -22,7 +22,7 @@ from geo.render import IMAGE_FORMATS, STEPS, ImageOptions
 from geo.store import Store
 from ui.cache import store_read
 from ui.page import Page
-from ui.state import current_view
+from ui.state import current_view, language, t
 
 _SIZES = {
     "map": {"1200 × 800": (1200, 800), "1600 × 1000": (1600, 1000),
@@ -32,12 +32,13 @@ _SIZES = {
     "gif": {"800 × 560": (800, 560), "1000 × 700": (1000, 700), "640 × 480": (640, 480)},
 }
 SIZES = {fmt: _SIZES["gif" if fmt == "gif" else fmt.split("-")[1]] for fmt in IMAGE_FORMATS}
-SLOW = {fmt: "Rendered on the server in about a second." for fmt in IMAGE_FORMATS}
-SLOW["gif"] = "An animation takes from a few seconds to about a minute."
-SLOW |= {fmt: "Vector: text stays text, for print layout and editing."
-         for fmt in IMAGE_FORMATS if fmt.startswith(("svg", "pdf"))}
-# Pixel density of PNG/GIF exports: (label, scale, dpi stated in the PNG).
-SHARPNESS = {"1× (screen)": (1.0, 0), "2× (sharp)": (2.0, 0), "300 dpi (print)": (3.125, 300)}
+# Message ids of the note on how long a format takes.
+SLOW = {fmt: "export.slow.image" for fmt in IMAGE_FORMATS}
+SLOW["gif"] = "export.slow.gif"
+SLOW |= {fmt: "export.slow.vector" for fmt in IMAGE_FORMATS if fmt.startswith(("svg", "pdf"))}
+# Pixel density of PNG/GIF exports: (message id of the label, scale, dpi stated in the PNG).
+SHARPNESS = {"export.sharp.screen": (1.0, 0), "export.sharp.sharp": (2.0, 0),
+             "export.sharp.print": (3.125, 300)}
 
 
 @store_read(max_entries=32, ttl=3600)
@@ -65,46 +66,47 @@ def copy_link(p: Page, view: View, extra: dict[str, str] | None = None) -> None:
     the page's own choices, e.g. the timeline's ``per``/``show``/``stack``)."""
     # The range of what the store shows (publication delay applied), as exports state it.
     first, last = _range(p.store)
-    url = citable_url(page_url(), p.filters, view, first, last, extra)
-    with st.expander("Copy link"):
+    lang = language()
+    url = citable_url(page_url(), p.filters, view, first, last,
+                      dict(extra or {}) | ({"lang": lang} if lang != "en" else {}))
+    with st.expander(t("link.header")):
         st.code(url, language=None, wrap_lines=True)
-        st.caption("Use the copy button. The link holds every filter, the map view and the "
-                   "selected event, with the dates written out — \"all dates\" becomes the "
-                   "store's first to last date today — so it shows the same events after "
-                   "new data arrives.")
+        st.caption(t("link.caption"))
 
 
 def export_block(p: Page, *, key: str, default: str, measure: str = "events",
                  step: str = "auto", stack: str = "origin") -> None:
     """Format choice and a download button; bytes are made (and cached) on click."""
     view = current_view()
-    with st.expander("Export"):
-        fmt = st.selectbox("Format", FORMATS, index=FORMATS.index(default),
+    with st.expander(t("export.header")):
+        fmt = st.selectbox(t("export.format"), FORMATS, index=FORMATS.index(default),
                            format_func=FORMAT_LABELS.get, key=f"exp_fmt_{key}")
         options = ImageOptions(max_points=settings.get("max_points"), measure=measure,
-                               step=step if step in STEPS else "auto", stack=stack)
+                               step=step if step in STEPS else "auto", stack=stack,
+                               lang=language())
         if fmt in IMAGE_FORMATS or fmt == "html":
-            title = st.text_input("Title", max_chars=120, key=f"exp_title_{key}",
-                                  placeholder="default title")
+            title = st.text_input(t("export.title"), max_chars=120, key=f"exp_title_{key}",
+                                  placeholder=t("export.title.placeholder"))
             options = replace(options, title=title.strip())
         if fmt in IMAGE_FORMATS:
             c1, c2 = st.columns(2)
             sizes = SIZES[fmt]
-            size = c1.selectbox("Size (pixels)", list(sizes), key=f"exp_size_{key}_{fmt}")
+            size = c1.selectbox(t("export.size"), list(sizes), key=f"exp_size_{key}_{fmt}")
             options = replace(options, width=sizes[size][0], height=sizes[size][1])
             if not fmt.startswith(("svg", "pdf")):
                 choices = list(SHARPNESS) if fmt != "gif" else list(SHARPNESS)[:2]
-                sharp = c2.selectbox("Sharpness", choices, key=f"exp_scale_{key}_{fmt}")
+                sharp = c2.selectbox(t("export.sharpness"), choices, format_func=t,
+                                     key=f"exp_scale_{key}_{fmt}")
                 scale, dpi = SHARPNESS[sharp]
                 options = replace(options, scale=scale, dpi=dpi)
             if fmt == "gif":
-                frame_step = st.radio("One frame per", list(STEPS), horizontal=True,
+                frame_step = st.radio(t("export.frame"), list(STEPS), horizontal=True,
                                       key=f"exp_step_{key}",
-                                      help="auto: day, week or month by the length of the "
-                                           "period; at most 120 frames")
+                                      format_func=lambda s: t(f"export.step.{s}"),
+                                      help=t("export.frame.help"))
                 options = replace(options, step=frame_step)
         if fmt not in DATA_FORMATS and "timeline" not in fmt and view.lat is not None:
-            if st.checkbox("Use the map's current centre and zoom", value=True,
+            if st.checkbox(t("export.view"), value=True,
                            key=f"exp_view_{key}"):
                 options = replace(options, view=View(view.lat, view.lon, view.zoom))
         exported_on = date.today()
@@ -113,11 +115,11 @@ def export_block(p: Page, *, key: str, default: str, measure: str = "events",
         def make() -> bytes:
             return _export(store, filters, fmt, options, exported_on)
 
-        st.download_button(f"Download {FORMAT_LABELS[fmt].split(' (')[0]}", data=make,
+        st.download_button(t("export.download", format=FORMAT_LABELS[fmt].split(' (')[0]),
+                           data=make,
                            file_name=file_name(fmt, exported_on), mime=MEDIA[fmt][0],
                            on_click="ignore", type="primary", key=f"exp_dl_{key}")
-        st.caption("The file states the filters (with dates), how many events match, their "
-                   f"datasets and today's date. {SLOW.get(fmt, '')}")
+        st.caption(t("export.caption") + (" " + t(SLOW[fmt]) if fmt in SLOW else ""))
 
 
 def share_and_export(p: Page, *, key: str, default: str, measure: str = "events",

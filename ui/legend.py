@@ -11,23 +11,13 @@ import streamlit as st
 
 from geo.escape import for_html
 from geo.filters import Filters
+from geo.i18n import translate
 from geo.mapplan import CREDITS, PRECISION_RADIUS, MapPlan, drawn_certainties, drawn_groups
 from geo.origins import CERTAINTIES, codes_of, origin_label, symbol_style
+from ui.state import language, t
 
-# Short enough for the legend column; the full wording is CERTAINTY_STYLES[...]["label"].
-SHORT_LABELS = {
-    "stated": "stated by the source or catalogue",
-    "ambiguous": "ambiguous: two origins the source cannot tell apart (fill + ring)",
-    "likely": "likely: inferred, top candidate ≥ 50 % (dashed)",
-    "possible": "possible: inferred, weaker evidence (dotted)",
-}
-FILTER_CERTAINTY = {
-    "stated": "stated only — sources and our catalogue; ambiguous and inferred origins are "
-              "left out",
-    "likely": "stated or likely — inferred origins whose top candidate has ≥ 50 %",
-    "possible": "possible — any mention: stated, ambiguous (RUS;PRK counts for both) and "
-                "inferred candidates",
-}
+# Legend wording: messages legend.<certainty> (short enough for the legend column; the
+# full wording is CERTAINTY_STYLES[...]["label"]) and legend.filter.<certainty>.
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -62,25 +52,29 @@ def _sample(groups: list[str], ambiguous: bool) -> str:
     return "RUS;PRK" if ambiguous else "PRK"
 
 
-def legend_html(plan: MapPlan, filters: Filters) -> str:
+def legend_html(plan: MapPlan, filters: Filters, lang: str = "en") -> str:
+    def tr(key: str) -> str:
+        return translate(key, lang)
+
     groups = drawn_groups(plan)
     used = set(drawn_certainties(plan))
     origin_rows = [
         _row(swatch(g, "ambiguous" if len(codes_of(g)) > 1 else
                     "unknown" if g == "unknown" else "stated"),
-             origin_label(g) + (" — ambiguous" if len(codes_of(g)) > 1 else ""))
+             origin_label(g, lang) + (tr("legend.ambiguous_suffix") if len(codes_of(g)) > 1
+                                      else ""))
         for g in groups
-    ] or [_row("", "No mapped events", muted=True)]
+    ] or [_row("", tr("legend.none"), muted=True)]
     certainty_rows = []
     for c in CERTAINTIES:
         if c == "unknown":
             continue
         sample = _sample(groups, c == "ambiguous")
-        certainty_rows.append(_row(swatch(sample, c), SHORT_LABELS[c], muted=c not in used))
+        certainty_rows.append(_row(swatch(sample, c), tr(f"legend.{c}"), muted=c not in used))
     size_rows = [_row(swatch("unknown", "unknown", r), text) for r, text in (
-        (PRECISION_RADIUS["exact"], "exact point"),
-        (PRECISION_RADIUS["settlement"], "settlement centre"),
-        (PRECISION_RADIUS["district"], "district centre (approximate)"))]
+        (PRECISION_RADIUS["exact"], tr("legend.exact")),
+        (PRECISION_RADIUS["settlement"], tr("legend.settlement")),
+        (PRECISION_RADIUS["district"], tr("legend.district")))]
     badge = ('<span style="display:inline-block;min-width:16px;height:16px;border-radius:8px;'
              'background:#1a1a1a;color:#fff;font:700 10px/16px sans-serif;text-align:center;'
              'margin-right:6px">3</span>')
@@ -88,33 +82,31 @@ def legend_html(plan: MapPlan, filters: Filters) -> str:
              f'background:{for_html(symbol_style(_sample(groups, False), "stated")["fill"])};'
              'opacity:.5;border:1px dashed #333"></span>')
     extra = [
-        _row(badge, "events sharing one spot: click the badge to spread them out; the "
-                    "list appears below the map"),
-        _row(shade, "shaded oblast: events located only to the oblast — colour = most "
-                    "common origin, dashed edge = inferred"),
+        _row(badge, tr("legend.badge")),
+        _row(shade, tr("legend.shade")),
     ]
     if plan.mode == "grid":
         extra.append(_row(swatch(_sample(groups, False), "stated", 7),
-                          "numbered circle: aggregated events — size = count, colour = the "
-                          "most common origin (certainty not drawn)"))
+                          tr("legend.grid")))
     certainty = getattr(filters, "certainty", "possible") or "possible"
+    if certainty not in ("stated", "likely", "possible"):
+        certainty = "possible"
     return "".join([
-        "<div><b>Weapon origin</b></div>", *origin_rows,
-        '<div style="margin-top:8px"><b>How the origin is known</b> '
-        '<span style="color:#777;font-size:0.8rem">(grey: none on this map)</span></div>',
+        f"<div><b>{for_html(tr('legend.origin'))}</b></div>", *origin_rows,
+        f'<div style="margin-top:8px"><b>{for_html(tr("legend.how_known"))}</b> '
+        f'<span style="color:#777;font-size:0.8rem">{for_html(tr("legend.grey"))}</span></div>',
         *certainty_rows,
-        '<div style="margin-top:6px;font-size:0.85rem">Filter certainty: '
-        f'<b>{for_html(certainty)}</b> — {for_html(FILTER_CERTAINTY.get(certainty, ""))}</div>',
-        '<div style="margin-top:8px"><b>Size = location precision</b></div>', *size_rows,
+        f'<div style="margin-top:6px;font-size:0.85rem">{for_html(tr("legend.filter_certainty"))} '
+        f'<b>{for_html(tr(f"certainty.{certainty}"))}</b> — '
+        f'{for_html(tr(f"legend.filter.{certainty}"))}</div>',
+        f'<div style="margin-top:8px"><b>{for_html(tr("legend.size"))}</b></div>', *size_rows,
         '<div style="margin-top:8px"></div>', *extra,
         f'<div style="margin-top:8px;font-size:0.75rem;color:#666">{for_html(CREDITS)}</div>',
     ])
 
 
 def show_legend(plan: MapPlan, filters: Filters) -> None:
-    st.html(legend_html(plan, filters))
+    st.html(legend_html(plan, filters, language()))
     kinds = plan.kinds
-    st.caption(
-        f"On the map: {kinds['point']:,} point events, {kinds['area']:,} oblast-level. "
-        f"Timeline only (region/country precision): {kinds['none']:,}."
-    )
+    st.caption(t("legend.counts", point=f"{kinds['point']:,}", area=f"{kinds['area']:,}",
+                 none=f"{kinds['none']:,}"))

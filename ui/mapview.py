@@ -16,7 +16,7 @@ from geo.mapplan import MapPlan, events_at, plan_map
 from geo.maps import base_map, layers
 from geo.store import BBox, Store
 from ui.cache import store_read
-from ui.state import current_view, set_view
+from ui.state import current_view, language, set_view
 
 MAP_KEY = "map"
 # What st_folium reports back (pages/1_Map.py and bench/payload.py pass the same list).
@@ -66,7 +66,7 @@ def map_state(store: Store, filters: Filters):
     kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"),
-                    fit=center is None, **kwargs)
+                    fit=center is None, lang=language(), **kwargs)
     return plan, base, layers(plan), center, zoom
 
 

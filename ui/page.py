@@ -7,10 +7,20 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.assets import ensure_static
-from geo.filters import CERTAINTY_HELP, Filters
+from geo.filters import Filters
 from geo.store import Facets, Store
 from ui.access import require_access
-from ui.state import get_facets, get_store, navigation, new_run, sidebar_filters, write_url
+from ui.state import (
+    PAGE_KEYS,
+    get_facets,
+    get_store,
+    language_switch,
+    navigation,
+    new_run,
+    sidebar_filters,
+    t,
+    write_url,
+)
 from ui.syncview import start_scheduler
 
 
@@ -30,7 +40,8 @@ def _static_ready() -> bool:
 
 def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> Page:
     """Start a page: the access check comes before anything shows data."""
-    st.set_page_config(page_title=f"{title} · Salvo", layout="wide")
+    label = t(PAGE_KEYS[title]) if title in PAGE_KEYS else title
+    st.set_page_config(page_title=f"{label} · Salvo", layout="wide")
     role = require_access(minimum_role)
     new_run()
     _static_ready()
@@ -38,6 +49,7 @@ def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> P
     start_scheduler(store.url)  # once per process, and only when SALVO_SYNC_INTERVAL > 0
     facets = get_facets(store)
     nav_box = st.sidebar.container()
+    language_switch(st.sidebar.container())  # before any text: it picks the language
     chosen = sidebar_filters(facets) if filters else Filters()
     navigation(chosen, nav_box, role)
     write_url(chosen)
@@ -49,8 +61,10 @@ def events_metric(page: Page, count: int) -> None:
     origin, supplier or class filter is on — at which certainty they match."""
     f = page.filters
     certain = bool(f.origins or f.suppliers or f.classes)
-    note = f" · certainty **{f.certainty}**: {CERTAINTY_HELP[f.certainty]}" if certain else ""
-    st.metric("Events", f"{count:,}", help=f"of {page.facets.total:,} in the store{note}")
+    name, explained = t(f"certainty.{f.certainty}"), t(f"certainty.{f.certainty}.help")
+    note = t("metric.certainty.help", certainty=name, help=explained) if certain else ""
+    st.metric(t("metric.events"), f"{count:,}",
+              help=t("metric.events.help", total=f"{page.facets.total:,}") + note)
     if certain:
         # Our own constant text (no data in it): plain Markdown.
-        st.caption(f"Certainty: {f.certainty} — {CERTAINTY_HELP[f.certainty]}")
+        st.caption(t("metric.certainty", certainty=name, help=explained))

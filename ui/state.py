@@ -17,18 +17,18 @@ from geo import settings
 from geo.escape import for_markdown
 from geo.filters import (
     CERTAINTIES,
-    CERTAINTY_HELP,
     DEFAULT_CERTAINTY,
     Filters,
     View,
     parse_query,
     to_query,
 )
+from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, oblast_name, translate
 from geo.oblasts import OBLASTS
 from geo.origins import origin_label
 from geo.schema import EVENT_TYPES
 from geo.store import Facets, Store, open_store
-from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS
+from geo.taxonomy import CLASSES, FAMILIES
 from ui.cache import data_version, new_run, store_read
 
 __all__ = ["data_version", "new_run"]  # kept here for the pages and views that import them
@@ -41,6 +41,8 @@ PAGES = (
     ("pages/4_Import.py", "Import"),
     ("pages/5_About.py", "About"),
 )
+PAGE_KEYS = {"Overview": "page.overview", "Map": "page.map", "Timeline": "page.timeline",
+             "Events": "page.events", "Import": "page.import", "About": "page.about"}
 MAX_URL_NOTES = 5
 _WIDGETS = {
     "origins": "w_origins", "suppliers": "w_suppliers", "classes": "w_classes",
@@ -80,6 +82,68 @@ def _facets(store: Store) -> Facets:
 def get_facets(store: Store) -> Facets:
     """What the store holds, recomputed only when the data changes."""
     return _facets(store)
+
+
+def _browser_language() -> str:
+    """The reader's language from the browser (its locale, else Accept-Language)."""
+    context = st.context
+    locale = getattr(context, "locale", None)
+    try:
+        header = context.headers.get("Accept-Language") if context.headers else None
+    except (AttributeError, RuntimeError):  # no request (AppTest, bare script run)
+        header = None
+    return language_from_header(locale or header)
+
+
+def _init_language() -> None:
+    """Read ``lang`` from the URL once per session; a bad value gets a visible note and the
+    browser's language."""
+    ss = st.session_state
+    if "lang" in ss:
+        return
+    raw = st.query_params.get_all("lang")
+    value = raw[-1] if raw else ""
+    if value in LANGUAGES:
+        ss["lang"], ss["lang_in_url"] = value, True
+        return
+    ss["lang"], ss["lang_in_url"] = _browser_language(), False
+    if value:
+        ss["lang_note"] = translate("lang.note", ss["lang"], value=value[:20],
+                                    language=translate(f"lang.{ss['lang']}", ss["lang"]))
+
+
+def language() -> str:
+    """The page's language: ``en`` or ``uk``."""
+    _init_language()
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values: object) -> str:
+    """Our message ``key`` in the page's language (see ``data/messages.json``)."""
+    return translate(key, language(), **values)
+
+
+def language_switch(box) -> str:
+    """A small English/Українська choice; a choice made here goes into the URL."""
+    _init_language()
+    ss = st.session_state
+    if "w_lang" in ss:
+        ss["w_lang"] = ss["w_lang"]
+    else:
+        ss["w_lang"] = ss["lang"]
+    chosen = box.radio(translate("lang.label", ss["lang"]) + " / Language", list(LANGUAGES),
+                       key="w_lang", horizontal=True,
+                       format_func=lambda code: translate(f"lang.{code}", code))
+    if chosen != ss["lang"]:
+        ss["lang"], ss["lang_in_url"] = chosen, True
+    if ss.get("lang_note"):
+        box.warning(for_markdown(ss["lang_note"]))
+    return ss["lang"]
+
+
+def _lang_query() -> dict[str, str]:
+    ss = st.session_state
+    return {"lang": ss["lang"]} if ss.get("lang_in_url") and "lang" in ss else {}
 
 
 def _query_dict() -> dict[str, list[str]]:
@@ -125,7 +189,7 @@ def _class_options(counts: dict[str, int], chosen: tuple[str, ...]) -> list[str]
 
 def _class_label(value: str, counts: dict[str, int]) -> str:
     if value in FAMILIES:
-        return f"{FAMILY_LABELS[value]} (all {len(FAMILIES[value])} classes)"
+        return t("filters.class.family", family=t(f"family.{value}"), n=len(FAMILIES[value]))
     return f"{value} · {counts.get(value, 0):,}"
 
 
@@ -153,44 +217,49 @@ def sidebar_filters(facets: Facets) -> Filters:
         ss["w_certainty"] = current.certainty
 
     bar = st.sidebar
-    bar.header("Filters")
+    lang = language()
+    bar.header(t("filters.header"))
     picked = ss["w_dates"]
     low = min([first, *[d for d in picked if d]])
     high = max([last, *[d for d in picked if d]])
-    dates = bar.date_input("Dates", key="w_dates", min_value=low, max_value=high,
-                           format="YYYY-MM-DD", help="Kyiv local date of the event")
+    dates = bar.date_input(t("filters.dates"), key="w_dates", min_value=low, max_value=high,
+                           format="YYYY-MM-DD", help=t("filters.dates.help"))
     origins = bar.multiselect(
-        "Weapon origin", _options(facets.origins, tuple(ss["w_origins"])), key="w_origins",
-        format_func=lambda o: f"{origin_label(o)} · {facets.origins.get(o, 0):,}",
-        help="Country that designed the weapon (Shahed-136 → Iran), not who fired it or "
-             "who made it. At 'possible' certainty an ambiguous origin (Iskander-M/KN-23) "
-             "matches each of its origins.")
+        t("filters.origin"), _options(facets.origins, tuple(ss["w_origins"])),
+        key="w_origins", placeholder=t("filters.choose"),
+        format_func=lambda o: f"{origin_label(o, lang)} · {facets.origins.get(o, 0):,}",
+        help=t("filters.origin.help"))
     supplier_counts = facets.suppliers
     suppliers = bar.multiselect(
-        "Weapon supplier",
+        t("filters.supplier"),
         _options({**supplier_counts, **{o: 0 for o in facets.origins
                                         if o not in supplier_counts}},
                  tuple(ss["w_suppliers"])), key="w_suppliers",
-        format_func=lambda o: f"{origin_label(o)} · {supplier_counts.get(o, 0):,}",
-        help="Country that manufactured or supplied the weapon to the firing party, for "
-             "the event's date (Shahed-136: Iran in 2022, Russia later; KN-23: North Korea).")
+        placeholder=t("filters.choose"),
+        format_func=lambda o: f"{origin_label(o, lang)} · {supplier_counts.get(o, 0):,}",
+        help=t("filters.supplier.help"))
     certainty = bar.radio(
-        "Certainty", list(CERTAINTIES), key="w_certainty", horizontal=True,
-        help="Applies to origin, supplier and class. "
-             + " ".join(f"**{c}**: {CERTAINTY_HELP[c]}." for c in CERTAINTIES))
+        t("filters.certainty"), list(CERTAINTIES), key="w_certainty", horizontal=True,
+        format_func=lambda c: t(f"certainty.{c}"),
+        help=t("filters.certainty.help") + " "
+             + " ".join(f"**{t(f'certainty.{c}')}**: {t(f'certainty.{c}.help')}."
+                        for c in CERTAINTIES))
     classes = bar.multiselect(
-        "Weapon class", _class_options(facets.classes, tuple(ss["w_classes"])),
-        key="w_classes", format_func=lambda c: _class_label(c, facets.classes),
-        help="A family (Drones, Missiles…) selects all its classes.")
-    models = bar.multiselect("Weapon model", _options(facets.models, tuple(ss["w_models"])),
-                             key="w_models")
-    types = bar.multiselect("Event type", list(EVENT_TYPES), key="w_types")
+        t("filters.class"), _class_options(facets.classes, tuple(ss["w_classes"])),
+        key="w_classes", placeholder=t("filters.choose"),
+        format_func=lambda c: _class_label(c, facets.classes),
+        help=t("filters.class.help"))
+    models = bar.multiselect(t("filters.model"), _options(facets.models, tuple(ss["w_models"])),
+                             key="w_models", placeholder=t("filters.choose"))
+    types = bar.multiselect(t("filters.type"), list(EVENT_TYPES), key="w_types",
+                            placeholder=t("filters.choose"),
+                            format_func=lambda e: t(f"type.{e}"))
     oblasts = bar.multiselect(
-        "Oblast", _options(dict.fromkeys(OBLASTS, 0), tuple(ss["w_oblasts"])), key="w_oblasts",
-        format_func=lambda c: f"{OBLASTS.get(c, c)} ({c})")
-    q = bar.text_input("Text search", key="w_q", max_chars=120,
-                       help="Searches description, place and weapon model")
-    if bar.button("Reset filters", width="stretch"):
+        t("filters.oblast"), _options(dict.fromkeys(OBLASTS, 0), tuple(ss["w_oblasts"])),
+        key="w_oblasts", placeholder=t("filters.choose"),
+        format_func=lambda c: f"{oblast_name(c, OBLASTS.get(c, c), lang)} ({c})")
+    q = bar.text_input(t("filters.q"), key="w_q", max_chars=120, help=t("filters.q.help"))
+    if bar.button(t("filters.reset"), width="stretch"):
         for key in (*_WIDGETS.values(), "w_dates", "w_q", "w_certainty"):
             ss.pop(key, None)
         ss["filters"] = Filters()
@@ -216,7 +285,7 @@ def sidebar_filters(facets: Facets) -> Filters:
     for note in notes[:MAX_URL_NOTES]:  # a hostile link must not print a wall of warnings
         bar.warning(for_markdown(note))
     if len(notes) > MAX_URL_NOTES:
-        bar.warning(f"… and {len(notes) - MAX_URL_NOTES:,} more notes about this link.")
+        bar.warning(t("filters.more_notes", n=f"{len(notes) - MAX_URL_NOTES:,}"))
     return filters
 
 
@@ -229,6 +298,7 @@ def write_url(filters: Filters, view: View | None = None) -> None:
     """Mirror the state into the address bar (only when it changed, to avoid churn)."""
     wanted = to_query(filters, view if view is not None else current_view())
     wanted |= {k: v for k, v in _query_dict().items() if k in PAGE_PARAMS}
+    wanted |= _lang_query()
     if _query_dict() != {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}:
         st.query_params.from_dict(wanted)
 
@@ -237,9 +307,9 @@ def navigation(filters: Filters, box, role: str = "viewer") -> None:
     """Our own page links, carrying the filters in the query string (Import for editors)."""
     from geo.auth import can
 
-    query = to_query(filters)
+    query = to_query(filters) | _lang_query()
     box.markdown("### Salvo")
     for path, label in PAGES:
         if label == "Import" and not can(role, "import"):
             continue
-        box.page_link(path, label=label, query_params=query)
+        box.page_link(path, label=t(PAGE_KEYS[label]), query_params=query)

@@ -24,7 +24,7 @@ from geo.timeline import (
     timeline_query,
 )
 from ui.page import Page
-from ui.state import PAGE_PARAMS, data_version, get_store
+from ui.state import PAGE_PARAMS, data_version, get_store, t
 
 _KEYS = {"per": "tl_bin", "show": "tl_measure", "stack": "tl_stack"}
 
@@ -61,13 +61,14 @@ def controls(p: Page) -> TimelineView:
     if _KEYS["stack"] not in ss:
         ss[_KEYS["stack"]] = linked.stack
     c1, c2, c3 = st.columns([3, 2, 2])
-    measure = c1.radio("Show", list(MEASURES), format_func=MEASURES.get, horizontal=True,
+    measure = c1.radio(t("timeline.show"), list(MEASURES),
+                       format_func=lambda m: t(f"measure.{m}"), horizontal=True,
                        key=_KEYS["show"])
-    bin_ = c2.radio("Per", list(BINS), horizontal=True, key=_KEYS["per"])
-    stack = c3.selectbox("Stack by", list(STACKS), format_func=STACKS.get, key=_KEYS["stack"],
-                         help="Origin = country of design; supplier = who made or delivered "
-                              "it. 'Origin · class family' answers e.g. Iranian drones vs "
-                              "Russian missiles.")
+    bin_ = c2.radio(t("timeline.per"), list(BINS), format_func=lambda b: t(f"export.step.{b}"),
+                    horizontal=True, key=_KEYS["per"])
+    stack = c3.selectbox(t("timeline.stack"), list(STACKS),
+                         format_func=lambda s: t(f"stack.label.{s}"), key=_KEYS["stack"],
+                         help=t("timeline.stack.help"))
     view = TimelineView(per=bin_, show=measure, stack=stack)
     wanted = timeline_query(view)
     for key in PAGE_PARAMS:  # mirror the choices into the address bar
