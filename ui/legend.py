@@ -50,7 +50,7 @@ def swatch(group: str, certainty: str, radius: float = 6.0) -> str:
 
 
 def _row(icon: str, text: str, *, muted: bool = False) -> str:
-    colour = "color:#777;" if muted else ""
+    colour = "opacity:0.6;" if muted else ""  # greyed in light and dark themes alike
     return (f'<div style="{colour}display:flex;align-items:center;gap:2px;margin:2px 0;'
             f'font-size:0.85rem;line-height:1.25">{icon}<span>{for_html(text)}</span></div>')
 
@@ -83,7 +83,7 @@ def legend_html(plan: MapPlan, filters: Filters) -> str:
         (PRECISION_RADIUS["district"], "district centre (approximate)"))]
     badge = ('<span style="display:inline-block;min-width:16px;height:16px;border-radius:8px;'
              'background:#1a1a1a;color:#fff;font:700 10px/16px sans-serif;text-align:center;'
-             'margin-right:6px">3</span>')
+             'margin-right:6px;box-shadow:0 0 0 1.5px #fff,0 0 0 2.5px #888">3</span>')
     shade = ('<span style="display:inline-block;width:16px;height:12px;margin-right:6px;'
              f'background:{for_html(symbol_style(_sample(groups, False), "stated")["fill"])};'
              'opacity:.5;border:1px dashed #333"></span>')
@@ -101,13 +101,13 @@ def legend_html(plan: MapPlan, filters: Filters) -> str:
     return "".join([
         "<div><b>Weapon origin</b></div>", *origin_rows,
         '<div style="margin-top:8px"><b>How the origin is known</b> '
-        '<span style="color:#777;font-size:0.8rem">(grey: none on this map)</span></div>',
+        '<span style="opacity:0.6;font-size:0.8rem">(grey: none on this map)</span></div>',
         *certainty_rows,
         '<div style="margin-top:6px;font-size:0.85rem">Filter certainty: '
         f'<b>{for_html(certainty)}</b> — {for_html(FILTER_CERTAINTY.get(certainty, ""))}</div>',
         '<div style="margin-top:8px"><b>Size = location precision</b></div>', *size_rows,
         '<div style="margin-top:8px"></div>', *extra,
-        f'<div style="margin-top:8px;font-size:0.75rem;color:#666">{for_html(CREDITS)}</div>',
+        f'<div style="margin-top:8px;font-size:0.75rem;opacity:0.7">{for_html(CREDITS)}</div>',
     ])
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from geo.assets import ensure_static
+from geo.assets import STATIC_DIR, ensure_static
 from geo.filters import CERTAINTY_HELP, Filters
 from geo.store import Facets, Store
 from ui.access import require_access
 from ui.state import get_facets, get_store, navigation, new_run, sidebar_filters, write_url
 from ui.syncview import start_scheduler
+
+# Layout CSS (top band, responsive map height): a static file, not a string in Python.
+APP_CSS: Path = STATIC_DIR / "salvo-app.css"
 
 
 @dataclass
@@ -31,6 +35,7 @@ def _static_ready() -> bool:
 def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> Page:
     """Start a page: the access check comes before anything shows data."""
     st.set_page_config(page_title=f"{title} · Salvo", layout="wide")
+    st.html(APP_CSS)
     role = require_access(minimum_role)
     new_run()
     _static_ready()
