@@ -122,6 +122,8 @@
         container.addEventListener(name, function () { fit = false; }, {passive: true});
       });
       new ResizeObserver(function () {
+        var box = container.getBoundingClientRect();
+        if (box.width < 1 || box.height < 1) return;  // hidden or unloading: nothing to fit
         map.invalidateSize({pan: false});
         if (fit) fitUkraine();
       }).observe(container);
