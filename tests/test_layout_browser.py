@@ -153,3 +153,16 @@ def test_timeline_of_iranian_drones_and_russian_cruise_missiles(open_page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_role("radio", name="month")).to_be_checked()
     screenshot(page, "timeline")
+
+
+@pytest.mark.parametrize("path", ["/Timeline", "/Events"])
+def test_other_pages_never_scroll_sideways_on_a_phone(open_page, path):
+    page = open_page(PHONE, "dark")
+    goto(page, path)
+    wait_for_app(page)
+    size = page.evaluate("() => ({scroll: document.scrollingElement.scrollWidth,"
+                         " inner: innerWidth, main: document.querySelector("
+                         "'[data-testid=\"stMain\"]').scrollWidth})")
+    assert size["scroll"] <= size["inner"], f"sideways scroll on {path}: {size}"
+    assert size["main"] <= size["inner"], f"{path} is wider than the phone: {size}"
+    assert luminance(page_background(page)) < 0.2
