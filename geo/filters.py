@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+import pycountry
+
 from geo import settings
+from geo.oblasts import OBLASTS
 from geo.schema import EVENT_TYPES
 from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS, normalise_class
 
@@ -167,13 +170,16 @@ def _valid_item(key: str, value: str) -> str | None:
     if key in ("origin", "supplier"):
         if value.lower() == UNKNOWN_ORIGIN:
             return UNKNOWN_ORIGIN
-        return value.upper() if _ALPHA3.match(value) else None
+        # A real country code only: a link's "XXX" must never be shown as an origin.
+        code = value.upper()
+        return code if _ALPHA3.match(value) and pycountry.countries.get(alpha_3=code) else None
     if key == "class":
         return class_value(value)
     if key == "type":
         return value.lower() if value.lower() in EVENT_TYPES else None
     if key == "oblast":
-        return value.upper() if _ADMIN1.match(value) else None
+        code = value.upper()
+        return code if _ADMIN1.match(value) and code in OBLASTS else None
     return value
 
 
@@ -200,6 +206,9 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
     >>> p = parse_query({"origin": ["PRK", "xx1"], "from": "2023-12-01", "to": "nope"})
     >>> p.filters.origins, p.filters.date_from.isoformat(), len(p.notes)
     (('PRK',), '2023-12-01', 2)
+    >>> p = parse_query({"origin": "XXX", "oblast": "UA-99"})
+    >>> p.filters.origins, p.filters.oblasts, len(p.notes)
+    ((), (), 2)
     """
     notes: list[str] = []
     params = bound_query(params, notes)  # before any work: every parameter is bounded

@@ -137,11 +137,13 @@ def basemap_json(tiles: bool, lang: str = "en") -> str:
     (south, west), (north, east) = UKRAINE_BOUNDS
     return for_script_json({
         "neighbours": neighbours,
-        "neighbour_style": {"fillColor": "#f4f4f4", "color": "#b5b5b5", "weight": 1,
+        # The classes let static/salvo-map.css repaint land and borders in dark mode.
+        "neighbour_style": {"className": "salvo-neighbour", "fillColor": "#f4f4f4",
+                            "color": "#b5b5b5", "weight": 1,
                             "fillOpacity": 0.2 if tiles else 1.0},
         "oblasts": oblasts,
-        "oblast_style": {"fillColor": "#e9e9e4", "color": "#777", "weight": 1,
-                         "fillOpacity": 0.25 if tiles else 1.0},
+        "oblast_style": {"className": "salvo-oblast", "fillColor": "#e9e9e4", "color": "#777",
+                         "weight": 1, "fillOpacity": 0.25 if tiles else 1.0},
         "labels": {**LABEL_ZOOMS,
                    "oblasts": [[lat, lon, for_map(names.get(name, name))]
                                for lat, lon, name in oblast_labels()],

@@ -111,7 +111,23 @@
     oblasts.addTo(map);
     labels(map, data.labels);
     if (data.credits && map.attributionControl) map.attributionControl.addAttribution(data.credits);
-    if (options && options.fit) map.fitBounds(data.bounds, {padding: [4, 4], animate: false});
+    var fit = options && options.fit;
+    function fitUkraine() { map.fitBounds(data.bounds, {padding: [4, 4], animate: false}); }
+    if (fit) fitUkraine();
+    // The page's CSS may resize the frame after the map was made (shorter on a phone): Leaflet
+    // learns the new size and, until the reader touches the map, fits Ukraine again.
+    if (window.ResizeObserver) {
+      var container = map.getContainer();
+      ["pointerdown", "wheel", "keydown"].forEach(function (name) {
+        container.addEventListener(name, function () { fit = false; }, {passive: true});
+      });
+      new ResizeObserver(function () {
+        var box = container.getBoundingClientRect();
+        if (box.width < 1 || box.height < 1) return;  // hidden or unloading: nothing to fit
+        map.invalidateSize({pan: false});
+        if (fit) fitUkraine();
+      }).observe(container);
+    }
     map.on("zoomstart", collapse);
     map.on("click", collapse);
     focusWithoutScrolling(map);

@@ -165,10 +165,12 @@ def is_local(url: str) -> bool:
     return parts.scheme in LOCAL_SCHEMES or (parts.hostname or "") in LOCAL_HOSTS
 
 
-def new_page(browser, base_url: str):
+def new_page(browser, base_url: str, *, viewport: dict | None = None,
+             color_scheme: str = "light"):
     """A page in a fresh context: loopback only (others aborted and recorded), dialogs
-    dismissed and recorded."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=base_url)
+    dismissed and recorded. ``viewport``/``color_scheme`` emulate a phone or a dark browser."""
+    context = browser.new_context(viewport=viewport or VIEWPORT, base_url=base_url,
+                                  color_scheme=color_scheme)
     context.set_default_timeout(TIMEOUT_MS)
     external: list[str] = []
 

@@ -282,7 +282,8 @@ def test_copied_link_reproduces_the_view(page, browser, server):
 def test_hostile_query_parameters_render_safely(page):
     goto(page, "/Map?q=%7B%7B7*7%7D%7D&origin=%3Cscript%3E")
     wait_for_app(page)
-    expect(sidebar(page).get_by_text("Ignored origin", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stMain").get_by_text("Ignored origin", exact=False)
+           ).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert metric(page) == 0  # the literal text "{{7*7}}" matches nothing
     # The search box holds the text as typed, not a rendered template.

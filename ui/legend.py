@@ -40,7 +40,7 @@ def swatch(group: str, certainty: str, radius: float = 6.0) -> str:
 
 
 def _row(icon: str, text: str, *, muted: bool = False) -> str:
-    colour = "color:#777;" if muted else ""
+    colour = "opacity:0.6;" if muted else ""  # greyed in light and dark themes alike
     return (f'<div style="{colour}display:flex;align-items:center;gap:2px;margin:2px 0;'
             f'font-size:0.85rem;line-height:1.25">{icon}<span>{for_html(text)}</span></div>')
 
@@ -77,7 +77,7 @@ def legend_html(plan: MapPlan, filters: Filters, lang: str = "en") -> str:
         (PRECISION_RADIUS["district"], tr("legend.district")))]
     badge = ('<span style="display:inline-block;min-width:16px;height:16px;border-radius:8px;'
              'background:#1a1a1a;color:#fff;font:700 10px/16px sans-serif;text-align:center;'
-             'margin-right:6px">3</span>')
+             'margin-right:6px;box-shadow:0 0 0 1.5px #fff,0 0 0 2.5px #888">3</span>')
     shade = ('<span style="display:inline-block;width:16px;height:12px;margin-right:6px;'
              f'background:{for_html(symbol_style(_sample(groups, False), "stated")["fill"])};'
              'opacity:.5;border:1px dashed #333"></span>')
@@ -94,14 +94,14 @@ def legend_html(plan: MapPlan, filters: Filters, lang: str = "en") -> str:
     return "".join([
         f"<div><b>{for_html(tr('legend.origin'))}</b></div>", *origin_rows,
         f'<div style="margin-top:8px"><b>{for_html(tr("legend.how_known"))}</b> '
-        f'<span style="color:#777;font-size:0.8rem">{for_html(tr("legend.grey"))}</span></div>',
+        f'<span style="opacity:0.6;font-size:0.8rem">{for_html(tr("legend.grey"))}</span></div>',
         *certainty_rows,
         f'<div style="margin-top:6px;font-size:0.85rem">{for_html(tr("legend.filter_certainty"))} '
         f'<b>{for_html(tr(f"certainty.{certainty}"))}</b> — '
         f'{for_html(tr(f"legend.filter.{certainty}"))}</div>',
         f'<div style="margin-top:8px"><b>{for_html(tr("legend.size"))}</b></div>', *size_rows,
         '<div style="margin-top:8px"></div>', *extra,
-        f'<div style="margin-top:8px;font-size:0.75rem;color:#666">{for_html(CREDITS)}</div>',
+        f'<div style="margin-top:8px;font-size:0.75rem;opacity:0.7">{for_html(CREDITS)}</div>',
     ])
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from geo.assets import ensure_static
+from geo.assets import STATIC_DIR, ensure_static
 from geo.filters import Filters
 from geo.store import Facets, Store
 from ui.access import require_access
@@ -22,6 +23,9 @@ from ui.state import (
     write_url,
 )
 from ui.syncview import start_scheduler
+
+# Layout CSS (top band, responsive map height): a static file, not a string in Python.
+APP_CSS: Path = STATIC_DIR / "salvo-app.css"
 
 
 @dataclass
@@ -42,6 +46,7 @@ def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> P
     """Start a page: the access check comes before anything shows data."""
     label = t(PAGE_KEYS[title]) if title in PAGE_KEYS else title
     st.set_page_config(page_title=f"{label} · Salvo", layout="wide")
+    st.html(APP_CSS)
     role = require_access(minimum_role)
     new_run()
     _static_ready()

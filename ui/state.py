@@ -282,10 +282,12 @@ def sidebar_filters(facets: Facets) -> Filters:
         filters = replace(filters, date_to=end)
     ss["filters"] = filters
     notes = ss.get("url_notes", [])
+    # In the page, not the sidebar: on a phone the sidebar is a closed drawer and the note
+    # about an ignored link value must be seen.
     for note in notes[:MAX_URL_NOTES]:  # a hostile link must not print a wall of warnings
-        bar.warning(for_markdown(note))
+        st.warning(for_markdown(note))
     if len(notes) > MAX_URL_NOTES:
-        bar.warning(t("filters.more_notes", n=f"{len(notes) - MAX_URL_NOTES:,}"))
+        st.warning(t("filters.more_notes", n=f"{len(notes) - MAX_URL_NOTES:,}"))
     return filters
 
 
