@@ -13,15 +13,10 @@ from ui.state import current_view, set_view, t
 
 # Column → header shown to the reader (the data and CSV keep the canonical names). One dict,
 # so the translations can replace it in one place.
-TABLE_LABELS = {
-    "event_date": "Date", "event_type": "Type", "weapon_model": "Weapon",
-    "weapon_origin": "Origin (design)", "weapon_supplier": "Supplier",
-    "origin_basis": "How known", "location": "Place", "admin1": "Oblast",
-    "geo_precision": "Precision", "launched": "Launched", "destroyed": "Destroyed",
-    "fatalities": "Fatalities", "verification": "Verification",
-    "source_dataset": "Source dataset", "event_id": "Event id",
-}
-TABLE_COLUMNS = list(TABLE_LABELS)
+# Column → message id: readable, translated headers; the data and exports keep the raw names.
+TABLE_COLUMNS = ["event_date", "event_type", "weapon_model", "weapon_origin", "weapon_supplier",
+                 "origin_basis", "location", "admin1", "geo_precision", "launched", "destroyed",
+                 "fatalities", "verification", "source_dataset", "event_id"]
 
 p = page("Events")
 st.title(t("page.events"))
@@ -34,7 +29,8 @@ page_no = st.number_input(t("events.page", pages=f"{pages:,}", rows=per_page),
                           min_value=1, max_value=pages, value=1, step=1, key="ev_page")
 frame = query(p.store, "events", p.filters, per_page, (int(page_no) - 1) * per_page)
 state = st.dataframe(
-    frame[TABLE_COLUMNS], hide_index=True, on_select="rerun", column_config=TABLE_LABELS,
+    frame[TABLE_COLUMNS], hide_index=True, on_select="rerun",
+    column_config={c: t(f"table.{c}") for c in TABLE_COLUMNS},
     selection_mode="single-row", key="ev_table", width="stretch",
 )
 rows = state.selection.rows if state is not None else []
