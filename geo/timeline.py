@@ -184,8 +184,11 @@ def stack_label(stack: str, key: str) -> str:
 def stack_colours(stack: str, keys: list[str]) -> list[str]:
     """Origins keep the app's colours; other stacks get colour-vision-safe categories in
     order of size, "not stated" and "Other" greys."""
-    if stack == "origin":
-        return [origin_colour(k) for k in keys]
+    if stack in ("origin", "supplier"):  # countries: the same colour as on the map
+        return [origin_colour(k) if k not in (OTHER, "") else
+                (OTHER_COLOUR if k == OTHER else NONE_COLOUR) for k in keys]
+    if stack in ("origin-family", "origin-class"):
+        return _country_shades(keys)
     colours, spare = [], iter(CATEGORY_COLOURS * 2)
     for key in keys:
         if key == OTHER:
@@ -195,6 +198,30 @@ def stack_colours(stack: str, keys: list[str]) -> list[str]:
         else:
             colours.append(next(spare))
     return colours
+
+
+def _tint(colour: str, share: float) -> str:
+    """``colour`` mixed with white by ``share`` (0 = as is)."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in rgb)
+
+
+def _country_shades(keys: list[str]) -> list[str]:
+    """"RUS|missiles", "RUS|drones", "IRN|drones": each origin keeps its map colour (Russia
+    is the same vermillion as on the map), its further classes lighter shades of it."""
+    seen: dict[str, int] = {}
+    out = []
+    for key in keys:
+        origin = key.split("|", 1)[0]
+        if key == OTHER:
+            out.append(OTHER_COLOUR)
+        elif not origin or origin == "unknown":
+            out.append(NONE_COLOUR)
+        else:
+            n = seen.get(origin, 0)
+            seen[origin] = n + 1
+            out.append(_tint(origin_colour(origin), (0.0, 0.45, 0.7, 0.85)[min(n, 3)]))
+    return out
 
 
 _STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
