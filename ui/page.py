@@ -44,10 +44,10 @@ def _static_ready() -> bool:
 
 def page(title: str, *, minimum_role: str = "viewer", filters: bool = True) -> Page:
     """Start a page: the access check comes before anything shows data."""
-    label = t(PAGE_KEYS[title]) if title in PAGE_KEYS else title
-    st.set_page_config(page_title=f"{label} · Salvo", layout="wide")
-    st.html(APP_CSS)
+    st.set_page_config(page_title=f"{t(PAGE_KEYS[title]) if title in PAGE_KEYS else title} "
+                                  "· Salvo", layout="wide")
     role = require_access(minimum_role)
+    st.html(APP_CSS)  # layout only, after the access check like everything else
     new_run()
     _static_ready()
     store = get_store()
