@@ -240,7 +240,8 @@ def city_labels() -> tuple[tuple[float, float, str, int], ...]:
     return tuple(sorted(rows, key=lambda r: -r[3]))
 
 
-CREDITS = "Boundaries: Natural Earth · Places: GeoNames (CC BY 4.0)"
+CREDITS = ("Oblasts: geoBoundaries (CC BY 4.0) · Countries, coast: Natural Earth · "
+           "Places: GeoNames (CC BY 4.0)")
 
 
 def legend_items(plan: MapPlan) -> list[tuple[str, str]]:

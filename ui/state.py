@@ -131,7 +131,9 @@ def language_switch(box) -> str:
         ss["w_lang"] = ss["w_lang"]
     else:
         ss["w_lang"] = ss["lang"]
-    chosen = box.radio(translate("lang.label", ss["lang"]) + " / Language", list(LANGUAGES),
+    # Both words always: a reader who cannot read the current language still finds the switch.
+    chosen = box.radio(f"{translate('lang.label', 'uk')} / {translate('lang.label', 'en')}",
+                       list(LANGUAGES),
                        key="w_lang", horizontal=True,
                        format_func=lambda code: translate(f"lang.{code}", code))
     if chosen != ss["lang"]:
