@@ -14,6 +14,7 @@ from datetime import date
 import streamlit as st
 
 from geo import settings
+from geo.attribution_store import store_events
 from geo.escape import for_markdown
 from geo.filters import (
     CERTAINTIES,
@@ -24,6 +25,7 @@ from geo.filters import (
     to_query,
 )
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, oblast_name, translate
+from geo.importers import read_events
 from geo.oblasts import OBLASTS
 from geo.origins import origin_label
 from geo.schema import EVENT_TYPES
@@ -60,9 +62,6 @@ def _open(url: str) -> Store:
 
 
 def _seed(store: Store) -> None:
-    from geo.attribution_store import store_events
-    from geo.importers import read_events
-
     result = read_events(str(settings.DATA_DIR / "events.csv"), "canonical")
     # An import like any other: stored with its candidates, so a later `python -m geo
     # attribute` and the next start-up agree (no flip-flop between empty and filled).

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import limits
-from geo.catalogue import with_supplier
+from geo.catalogue import load_catalogue, with_supplier
 from geo.importers.coordinates import (  # noqa: F401 - re-exported for the format modules
     Points,
     parse_coordinate,
@@ -35,6 +35,7 @@ from geo.importers.dates import (  # noqa: F401
     ParsedDate,
     span_precision,
 )
+from geo.importers.dedupe import find_in_file_duplicates
 from geo.importers.errors import InputError  # noqa: F401
 from geo.importers.tables import (  # noqa: F401
     MAX_CELL_CHARS,
@@ -52,6 +53,7 @@ from geo.importers.text import (  # noqa: F401
     repair_mojibake,
     sniff_delimiter,
 )
+from geo.oblasts import OBLASTS, load_oblasts
 from geo.schema import COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS, Rejection, RowError, normalise_row
 
 CsvTable = Table  # the strict reader's table is the same Table (read_table(strict=True))
@@ -262,8 +264,6 @@ def _weapon_fields(text: str, model: str) -> tuple[tuple[tuple[str, str], ...], 
 
 
 def _weapon_lookup(text: str, model: str) -> tuple[dict[str, str], str]:
-    from geo.catalogue import load_catalogue
-
     catalogue = load_catalogue()
     empty = {"weapon_model": "", "weapon_class": "", "weapon_origin": "", "origin_basis": "unknown"}
     resolved = catalogue.resolve(model) if model.strip() else None
@@ -331,8 +331,6 @@ BORDER_KM = 5.0
 
 @lru_cache(maxsize=1)
 def _unit_shapes() -> dict:
-    from geo.oblasts import load_oblasts
-
     frame = load_oblasts()
     return dict(zip(frame["iso"], frame.geometry, strict=True))
 
@@ -366,8 +364,6 @@ def place_and_accept(out: Collector, stages: list[Stage], progress: Progress | N
     precision ``settlement``), else the source's oblast gives ``oblast`` precision, else the
     country gives ``country``. Names that did not resolve are listed in ``unresolved``.
     """
-    from geo.oblasts import OBLASTS
-
     points = settle_points([(s.lat, s.lon) for s in stages])
     tick = Ticker(progress, total if total is not None else len(stages))
     gazetteer = None
@@ -441,7 +437,6 @@ def place_and_accept(out: Collector, stages: list[Stage], progress: Progress | N
 
 def finish(out: Collector) -> ImportResult:
     """The collector's result with in-file duplicate links (see :mod:`.dedupe`) added."""
-    from geo.importers.dedupe import find_in_file_duplicates
 
     result = out.result()
     links = find_in_file_duplicates(result.events)

@@ -17,6 +17,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from geo.catalogue import load_catalogue
 from geo.importers._common import (
     DateReader,
     header_key,
@@ -24,6 +25,7 @@ from geo.importers._common import (
     parse_point,
     urls_in,
 )
+from geo.oblasts import oblast_for_name
 from geo.schema import RowError
 
 # Mappable fields, in the order they claim columns, with a label for the mapping editor.
@@ -241,14 +243,10 @@ def _value_score(field: str, values: list[str]) -> tuple[float, str]:
         share = _share(values, urls_in)
         return (share, f"{share:.0%} links") if share >= 0.5 else (0.0, "")
     if field == "weapon_model":
-        from geo.catalogue import load_catalogue
-
         catalogue = load_catalogue()
         share = _share(values, lambda v: catalogue.resolve(v) or catalogue.infer(v))
         return (share, f"{share:.0%} known weapons") if share >= 0.3 else (0.0, "")
     if field == "admin1":
-        from geo.oblasts import oblast_for_name
-
         share = _share(values, lambda v: re.fullmatch(r"UA-\d\d", v.upper()) or (
             _UNIT_WORD.search(v) and oblast_for_name(v)))
         return (share, f"{share:.0%} oblast names") if share >= 0.6 else (0.0, "")
@@ -256,8 +254,6 @@ def _value_score(field: str, values: list[str]) -> tuple[float, str]:
         length = statistics.mean(len(v) for v in values)
         return (0.5, f"free text (avg {length:.0f} chars)") if length >= 40 else (0.0, "")
     if field == "location":
-        from geo.oblasts import oblast_for_name
-
         known = _share(values, lambda v: not _UNIT_WORD.search(v) and oblast_for_name(v))
         if known >= 0.6:
             return 0.6, f"{known:.0%} known town names"
