@@ -205,6 +205,13 @@ def basemap_features(name: str = "oblasts.geojson") -> dict:
     return json.loads(_geojson_text(name))
 
 
+@lru_cache(maxsize=1)
+def drawn_unit_names() -> dict[str, str]:
+    """ISO code → name of each unit in the drawn basemap (parsed once per process)."""
+    return {f["properties"].get("iso"): f["properties"].get("name")
+            for f in basemap_features()["features"]}
+
+
 # Oblast units whose label would repeat a city label drawn on the same spot.
 _NO_OBLAST_LABEL = {"UA-30", "UA-40"}  # Kyiv city, Sevastopol
 

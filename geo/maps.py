@@ -39,6 +39,7 @@ from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existin
     aggregate_cells,
     basemap_features,
     city_labels,
+    drawn_unit_names,
     events_at,
     legend_items,
     oblast_labels,
@@ -318,8 +319,7 @@ def area_style(group: str, certainty: str, share: float) -> dict:
 
 
 def areas_json(plan: MapPlan) -> list:
-    names = {f["properties"].get("iso"): f["properties"].get("name")
-             for f in basemap_features()["features"]}
+    names = drawn_unit_names()  # once per process: this runs on every map rerun
     shades = [s for s in shading(plan) if s.iso in names]
     if not shades:
         return []
