@@ -26,6 +26,7 @@ from geo.download import DownloadError, Validators, discard, download, promote
 from geo.importers import ImportResult, InputError, read_events
 from geo.sources import SOURCES, MissingKey, Source, credentials
 from geo.store.base import Store
+from geo.store.synclog import utc_stamp
 
 EXIT_NETWORK = 1  # could not fetch: offline, HTTP error, missing/wrong key, timeout
 EXIT_DATA = 2  # fetched, but the file failed its checks
@@ -47,11 +48,6 @@ class SyncResult:
     message: str
     run: dict
     report: ImportResult | None = None
-
-
-def _stamp(moment: datetime | None = None) -> str:
-    # Microseconds: runs of one second must still order (the log sorts on this text).
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def public_url(url: str) -> str:
@@ -126,7 +122,7 @@ def sync(store: Store, source: Source, *, since: date | None = None,
          env: Mapping[str, str] | None = None,
          progress: Callable[[int, int | None], None] | None = None) -> SyncResult:
     """Fetch ``source``, check it, import it incrementally and record the run."""
-    started = _stamp()
+    started = utc_stamp()
     run: dict = {"source": source.name, "started_at": started, "url": public_url(source.url),
                  "outcome": "error", "message": "", "etag": "", "last_modified": ""}
     part: Path | None = None
@@ -210,7 +206,7 @@ def sync(store: Store, source: Source, *, since: date | None = None,
     finally:
         if part is not None and not keep_part:
             discard(part)
-        run["finished_at"] = _stamp()
+        run["finished_at"] = utc_stamp()
         store.record_sync(run)
 
 

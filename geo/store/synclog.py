@@ -21,12 +21,10 @@ SYNC_FIELDS: tuple[str, ...] = (
 OUTCOMES = ("ok", "unchanged", "error")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_stamp(moment: datetime | None = None) -> str:
+    """ISO UTC text with microseconds: the sync log and the lock sort and compare on it, so
+    two runs within one second still order."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SyncLog:
@@ -77,12 +75,12 @@ class SyncLog:
 
     def try_lock(self, name: str, holder: str, seconds: int) -> bool:
         """Take lock ``name`` for ``seconds`` if it is free, expired or already ours."""
-        now = _now()
-        until = _stamp(now + timedelta(seconds=seconds))
+        now = datetime.now(UTC)
+        until = utc_stamp(now + timedelta(seconds=seconds))
         changed = self._write(
             "UPDATE sync_lock SET holder = ?, until = ? "
             "WHERE name = ? AND (until < ? OR holder = ?)",
-            [holder, until, name, _stamp(now), holder])
+            [holder, until, name, utc_stamp(now), holder])
         return changed == 1
 
     def release_lock(self, name: str, holder: str) -> None:
