@@ -247,8 +247,8 @@ def city_labels() -> tuple[tuple[float, float, str, int], ...]:
     return tuple(sorted(rows, key=lambda r: -r[3]))
 
 
-CREDITS = ("Oblasts: geoBoundaries (CC BY 4.0) · Countries, coast: Natural Earth · "
-           "Places: GeoNames (CC BY 4.0)")
+# One short line: a longer one wrapped over the scale bar at 1440 px (full wording: About).
+CREDITS = "geoBoundaries (CC BY 4.0) · Natural Earth · GeoNames (CC BY 4.0)"
 
 
 def legend_items(plan: MapPlan) -> list[tuple[str, str]]:
