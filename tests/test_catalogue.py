@@ -61,7 +61,7 @@ def test_plain_hwasong_11_names_the_family_not_kn23(cat):
 
 
 def test_iskander_or_kn23_in_words_is_the_ambiguous_pair(cat):
-    # The Air Force wording quoted by Reuters and used by bundled row 0017.
+    # The Air Force wording quoted by Reuters (bundled row 0017 quotes it in its description).
     for text in ("Iskander-M or KN-23", "KN-23 or Iskander-M"):
         res = cat.resolve(text)
         assert res.models == ("Iskander-M/KN-23",), text
