@@ -26,6 +26,9 @@ from geo.importers import FORMATS
 from geo.importers.generic import FIELDS
 from geo.schema import TIME_PRECISIONS, VERIFICATIONS
 from geo.sources import SOURCES
+from tests.test_access_pages import LOGGED_OUT, user
+from tests.test_access_pages import run as access_run
+from tests.test_access_pages import team as team  # noqa: F401  (the fixture)
 from tests.test_pages import run
 from tests.test_pages import store_url as store_url  # noqa: F401  (the fixture)
 
@@ -141,7 +144,8 @@ def _relays(trees: dict[str, ast.AST]) -> dict[str, set[int | str]]:
 
 def english_literals(paths: list[Path]) -> list[Finding]:
     """Every literal with words shown by a Streamlit call (directly or through a relay)."""
-    trees = {str(p.relative_to(ROOT)): ast.parse(p.read_text(encoding="utf-8")) for p in paths}
+    trees = {str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p.name):
+             ast.parse(p.read_text(encoding="utf-8")) for p in paths}
     relays = _relays(trees)
     found = []
     for rel, tree in trees.items():
@@ -167,12 +171,9 @@ def test_no_english_literal_reaches_a_page():
 
 
 def _found_in(source: str, tmp_path: Path) -> list[str]:
-    path = ROOT / "ui" / f"_probe_{tmp_path.name}.py"
+    path = tmp_path / "probe.py"
     path.write_text(source, encoding="utf-8")
-    try:
-        return [f.text for f in english_literals([path])]
-    finally:
-        path.unlink()
+    return [f.text for f in english_literals([path])]
 
 
 def test_the_check_sees_english_in_every_shape(tmp_path):
@@ -352,3 +353,17 @@ def test_bad_link_note_in_ukrainian_on_the_map_page(store_url):  # noqa: F811
     notes = [w.value for w in at.warning]
     assert any("Пропущено from=" in n and "це не дата" in n for n in notes), notes
     assert not any("not a date" in n for n in notes)
+
+
+def test_sign_in_and_refusal_screens_in_ukrainian(team):  # noqa: F811
+    at = access_run("pages/1_Map.py", LOGGED_OUT, query={"lang": "uk"})
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Увійти"]
+    assert "Увійдіть через обліковий запис команди" in at.info[0].value
+    at = access_run("app.py", user("eve@elsewhere.org"), query={"lang": "uk"})
+    assert [b.label for b in at.button] == ["Вийти"]
+    assert "немає в списку доступу" in at.error[0].value
+    at = access_run("pages/4_Import.py", user("carol@x.org"), query={"lang": "uk"})
+    assert at.title[0].value == "Вам недоступно"
+    assert at.error[0].value == "Для цієї сторінки потрібна роль «editor»; ваша роль — «viewer»."
+    assert "Ви увійшли як" in " ".join(c.value for c in at.sidebar.caption)

@@ -19,7 +19,7 @@ import streamlit as st
 
 from geo import settings
 from geo.escape import for_markdown
-from geo.sources import SOURCES, SOURCES_BY_NAME, MissingKey, credentials
+from geo.sources import SOURCES, SOURCES_BY_NAME, MissingKey, Source, credentials
 from geo.store import Store, open_store
 from geo.sync import SyncError, run_scheduled, sync
 from ui.state import t
@@ -38,7 +38,7 @@ def _key_state(source) -> str:
     return t("sync.key.configured")
 
 
-def refresh_text(source) -> str:
+def refresh_text(source: Source) -> str:
     """How often a source is synced: ``every 24 h`` or ``manual``."""
     return t("sync.refresh.every", hours=source.refresh_hours) if source.url \
         else t("sync.refresh.manual")
