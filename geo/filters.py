@@ -15,6 +15,7 @@ from datetime import date
 import pycountry
 
 from geo import settings
+from geo.i18n import DEFAULT_LANGUAGE, translate
 from geo.oblasts import OBLASTS
 from geo.schema import EVENT_TYPES
 from geo.taxonomy import CLASSES, FAMILIES, FAMILY_LABELS, normalise_class
@@ -69,6 +70,47 @@ class View:
     lon: float | None = None
     zoom: int | None = None
     event: str = ""
+
+
+class Note(str):
+    """A note about a link, in English as a plain ``str`` (the CLI prints it, logs keep it),
+    that also keeps its message id and values so a page can say it in the reader's language.
+
+    >>> note = Note("note.not_date", name="from", value="abc")
+    >>> print(note)
+    Ignored from='abc': not a date (use YYYY-MM-DD).
+    >>> print(note.text("uk"))
+    Пропущено from='abc': це не дата (формат РРРР-ММ-ДД).
+    """
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, **values: object) -> Note:
+        note = super().__new__(cls, _say(key, DEFAULT_LANGUAGE, values))
+        note.key, note.values = key, values
+        return note
+
+    def text(self, lang: str) -> str:
+        """The note in ``lang`` (values that are notes themselves are translated too)."""
+        return _say(self.key, lang, self.values)
+
+    def __reduce__(self):  # session state may pickle it: rebuild from the id, not the text
+        return (_note, (self.key, self.values))
+
+
+def _note(key: str, values: dict[str, object]) -> Note:
+    return Note(key, **values)
+
+
+def _say(key: str, lang: str, values: dict[str, object]) -> str:
+    return translate(key, lang, **{k: v.text(lang) if isinstance(v, Note) else v
+                                   for k, v in values.items()})
+
+
+def note_text(note: str, lang: str) -> str:
+    """A note from :func:`parse_query` in ``lang`` (any other text as it is)."""
+    return note.text(lang) if isinstance(note, Note) else str(note)
 
 
 @dataclass
@@ -141,14 +183,17 @@ def bound_query(params: Mapping[str, object], notes: list[str],
                 items = parts[:MAX_VALUES]
                 trimmed.append(_short(name))
         out[name] = items
-    said = []
-    if cut:
-        shown = ", ".join(cut[:5]) + (f" and {len(cut) - 5} more" if len(cut) > 5 else "")
-        said.append(f"shortened {shown} to {limit:,} characters")
-    if trimmed:
-        said.append(f"kept the first {MAX_VALUES} values of {', '.join(trimmed)}")
-    if said:
-        notes.append(f"The link was too long: {' and '.join(said)}.")
+    shown: str | Note = ", ".join(cut[:5])
+    if len(cut) > 5:
+        shown = Note("note.names_more", names=shown, n=f"{len(cut) - 5:,}")
+    lists = ", ".join(trimmed)
+    if cut and trimmed:
+        notes.append(Note("note.link_long.both", names=shown, limit=f"{limit:,}",
+                          max=MAX_VALUES, lists=lists))
+    elif cut:
+        notes.append(Note("note.link_long.cut", names=shown, limit=f"{limit:,}"))
+    elif trimmed:
+        notes.append(Note("note.link_long.trimmed", max=MAX_VALUES, lists=lists))
     return out
 
 
@@ -160,7 +205,7 @@ def _parse_date(value: str, name: str, notes: list[str]) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        notes.append(f"Ignored {name}={_short(value)!r}: not a date (use YYYY-MM-DD).")
+        notes.append(Note("note.not_date", name=name, value=_short(value)))
         return None
 
 
@@ -219,7 +264,7 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
             kwargs[name] = _parse_date(values[-1], key, notes)
     start, end = kwargs.get("date_from"), kwargs.get("date_to")
     if isinstance(start, date) and isinstance(end, date) and start > end:
-        notes.append("Swapped from/to: the start date was after the end date.")
+        notes.append(Note("note.swapped"))
         kwargs["date_from"], kwargs["date_to"] = end, start
 
     for key, attr in _LIST_PARAMS.items():
@@ -227,18 +272,18 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
         for value in _values(params, key):
             item = _valid_item(key, value)
             if item is None:
-                notes.append(f"Ignored {key}={_short(value)!r}: not a valid value.")
+                notes.append(Note("note.invalid", name=key, value=_short(value)))
             elif item not in accepted:
                 accepted.append(item)
         if len(accepted) > MAX_VALUES:
-            notes.append(f"Kept the first {MAX_VALUES} values of {key}.")
+            notes.append(Note("note.kept_first", max=MAX_VALUES, name=key))
             accepted = accepted[:MAX_VALUES]
         kwargs[attr] = tuple(accepted)
 
     q_values = _values(params, "q", split=False)
     q = " ".join(q_values).strip() if q_values else ""
     if len(q) > MAX_TEXT:
-        notes.append(f"Shortened q to {MAX_TEXT} characters.")
+        notes.append(Note("note.q_short", max=MAX_TEXT))
         q = q[:MAX_TEXT]
     kwargs["q"] = q
 
@@ -247,8 +292,8 @@ def parse_query(params: Mapping[str, object]) -> Parsed:
         if certainty[-1].lower() in CERTAINTIES:
             kwargs["certainty"] = certainty[-1].lower()
         else:
-            notes.append(f"Ignored certainty={_short(certainty[-1])!r}: use "
-                         f"{', '.join(CERTAINTIES)}.")
+            notes.append(Note("note.certainty", value=_short(certainty[-1]),
+                              allowed=", ".join(CERTAINTIES)))
 
     view = _parse_view(params, notes)
     return Parsed(Filters(**kwargs), view, notes)  # type: ignore[arg-type]
@@ -267,13 +312,13 @@ def _parse_view(params: Mapping[str, object], notes: list[str]) -> View:
                 raise ValueError
             out[key] = number
         except ValueError:
-            notes.append(f"Ignored {key}={_short(values[-1])!r}: out of range or not a number.")
+            notes.append(Note("note.out_of_range", name=key, value=_short(values[-1])))
     event = _values(params, "event")
     if event:
         if len(event[-1]) <= MAX_TEXT:
             out["event"] = event[-1]
         else:
-            notes.append("Ignored event: id too long.")
+            notes.append(Note("note.event_long"))
     return View(**out)  # type: ignore[arg-type]
 
 

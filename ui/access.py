@@ -24,6 +24,7 @@ import streamlit as st
 from geo import auth, settings
 from geo.escape import for_markdown
 from geo.settings import SettingError
+from ui.state import t
 
 _LOG = logging.getLogger("salvo.access")
 _ROLES_ENV = settings.SETTINGS_BY_NAME["auth_roles"].env
@@ -60,20 +61,17 @@ def _setting(name: str) -> Any:
     except SettingError as exc:  # the value may name team members: log it, don't show it
         _LOG.error("%s", exc)
         env = settings.SETTINGS_BY_NAME[name].env
-        _stop("Salvo is not configured correctly",
-              f"{env} is not valid, so nobody can be let in. The server log says why.")
+        _stop(t("access.misconfigured"), t("access.invalid_setting", env=env))
 
 
 def _open_access() -> str:
     if _auth_secrets():
-        _stop("Salvo is not configured correctly",
-              f"Sign-in is configured ([auth] in the secrets) but {_ROLES_ENV} is empty, so "
-              "nobody could be checked. Set the allow-list, or remove the [auth] section.")
+        _stop(t("access.misconfigured"), t("access.no_allow_list", env=_ROLES_ENV))
     role = _setting("open_role")
     if role == "admin":
-        st.sidebar.caption("Local single-user mode: no sign-in configured.")
+        st.sidebar.caption(t("access.local"))
     else:
-        st.sidebar.caption(f"Open instance without sign-in: everyone is a {role}.")
+        st.sidebar.caption(t("access.open", role=role))
     return role
 
 
@@ -82,26 +80,23 @@ def _team_access() -> str:
     problems = auth.auth_config_problems(_auth_secrets())
     if problems:
         _LOG.error("team mode without usable [auth] secrets: %s", "; ".join(problems))
-        _stop("Salvo is not configured correctly",
-              f"Team mode is on ({_ROLES_ENV} is set) but sign-in is not configured, so "
-              "nobody can be let in. An administrator must fix .streamlit/secrets.toml "
-              "(see docs/team-deployment.md):", problems)
+        # The problems are fixed English lines naming secrets keys (geo.auth), for the admin.
+        _stop(t("access.misconfigured"), t("access.no_sign_in", env=_ROLES_ENV), problems)
     user = st.user.to_dict()
     if user.get("is_logged_in") is not True:
         st.title("Salvo")
-        st.info("Sign in with your team account to see the dashboard.")
-        st.button("Sign in", on_click=st.login, type="primary", key="access_sign_in")
+        st.info(t("access.sign_in.prompt"))
+        st.button(t("access.sign_in"), on_click=st.login, type="primary", key="access_sign_in")
         st.stop()
     role = auth.authorise(user, roles_text)
     if role is None:
         st.title("Salvo")
-        st.error("Your account is not on this team's access list (or its e-mail address is "
-                 "not verified). Ask an admin to add you.")
-        st.button("Sign out", on_click=st.logout, key="access_sign_out")
+        st.error(t("access.not_on_list"))
+        st.button(t("access.sign_out"), on_click=st.logout, key="access_sign_out")
         st.stop()
     name, email = for_markdown(user.get("name")), for_markdown(user.get("email"))
-    st.sidebar.caption(f"Signed in as **{name or email}** ({email}) · {role}")
-    st.sidebar.button("Sign out", on_click=st.logout, key="access_sidebar_sign_out")
+    st.sidebar.caption(t("access.signed_in", name=name or email, email=email, role=role))
+    st.sidebar.button(t("access.sign_out"), on_click=st.logout, key="access_sidebar_sign_out")
     return role
 
 
@@ -109,8 +104,7 @@ def require_access(minimum: str = "viewer") -> str:
     """Stop the page unless the visitor has at least ``minimum``; returns their role."""
     role = _team_access() if team_mode() else _open_access()
     if not auth.at_least(role, minimum):
-        _stop("Not available to you",
-              f"This page needs the {minimum} role; your role is {role}.")
+        _stop(t("access.refused"), t("access.refused.text", minimum=minimum, role=role))
     return role
 
 

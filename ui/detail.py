@@ -7,13 +7,15 @@ import re
 
 import streamlit as st
 
+from geo.curation import STATUSES
 from geo.escape import for_html, for_markdown, markdown_link, safe_links
 from geo.i18n import oblast_name
 from geo.mapplan import PRECISION_TEXT
 from geo.oblasts import OBLASTS
 from geo.origins import CERTAINTY_STYLES, certainty_of, country_name, origin_colour
-from geo.schema import parse_candidates
+from geo.schema import EVENT_TYPES, TIME_PRECISIONS, VERIFICATIONS, parse_candidates
 from geo.store import Store
+from ui.curate import curation_panel, history_panel
 from ui.state import language, t
 
 # How the origin is known: message ids basis.<origin_basis>.
@@ -104,16 +106,24 @@ def _certainty_text(event: dict) -> str:
     return CERTAINTY_STYLES[certainty]["label"].split(" (")[0]
 
 
+def _code(family: str, value: object, codes: tuple[str, ...]) -> str:
+    """A code's word in the page's language (``type.impact`` → влучання); a value outside
+    the vocabulary as it is."""
+    return t(f"{family}.{value}") if value in codes else str(value or "")
+
+
 def show_event(event: dict) -> None:
-    st.markdown(f"#### {for_markdown(event['event_date'])} · {for_markdown(event['event_type'])}"
+    kind = _code("type", event["event_type"], EVENT_TYPES)
+    st.markdown(f"#### {for_markdown(event['event_date'])} · {for_markdown(kind)}"
                 f" · {for_markdown(event.get('weapon_model') or t('overview.no_weapon'))}")
     when = event["event_date"]
     if event.get("time_start"):
         when = f"{event['time_start']} – {event.get('time_end') or '?'}"
     basis = event.get("origin_basis")
     precision = event.get("geo_precision")
+    time_precision = _code("detail.time", event.get("time_precision"), TIME_PRECISIONS)
     rows = [
-        (t("detail.when"), f"{when} ({t('detail.precision')}: {event.get('time_precision')})"),
+        (t("detail.when"), f"{when} ({t('detail.precision')}: {time_precision})"),
         (t("detail.weapon"),
          f"{event.get('weapon_model') or '—'} · {event.get('weapon_class') or '—'}"),
         (t("detail.origin"), f"{_origin_text(event)} — "
@@ -132,7 +142,8 @@ def show_event(event: dict) -> None:
                                        ("launched", "destroyed", "hits", "fatalities",
                                         "injured")
                                        if event.get(k) is not None) or t("detail.none_reported")),
-        (t("detail.verification"), event.get("verification")),
+        (t("detail.verification"),
+         _code("detail.verified", event.get("verification"), VERIFICATIONS)),
         (t("detail.dataset"), f"{event.get('source_dataset')} · {event.get('source_id')} · "
                               f"{event['event_id']}"),
     ]
@@ -149,8 +160,6 @@ def show_event(event: dict) -> None:
 
 def show_events(store: Store, ids: list[str], role: str = "viewer") -> None:
     """Details of the selected events (several can share one map position)."""
-    from ui.curate import curation_panel, history_panel
-
     events = [e for e in (store.get(i) for i in ids[:20]) if e]
     if not events:
         return
@@ -158,8 +167,9 @@ def show_events(store: Store, ids: list[str], role: str = "viewer") -> None:
                  t("detail.here", n=len(events)))
     for event in events:
         with st.container(border=True):
-            if event.get("status") not in (None, "active"):
-                st.warning(t("detail.status", status=event["status"]))
+            status = event.get("status")
+            if status not in (None, "active"):
+                st.warning(t("detail.status", status=_code("detail.status", status, STATUSES)))
             show_event(event)
             history_panel(store, event["event_id"])
             curation_panel(store, event, role)

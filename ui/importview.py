@@ -28,25 +28,31 @@ from geo.attribution import Summary
 from geo.attribution_store import store_events
 from geo.escape import for_markdown
 from geo.filters import Filters
+from geo.i18n import translate
 from geo.importers import FORMAT_NAMES, ImportResult, InputError, read_events
 from geo.importers import FORMATS as FORMAT_LIST
 from geo.importers.dedupe import find_cross_source_duplicates
 from geo.importers.generic import FIELDS, remember_mapping
 from geo.store import Store, StoreError, UpsertResult
+from ui.state import language, t
 
 FORMATS = ("auto", *FORMAT_NAMES)
+# English descriptions (the CLI's); the page shows messages import.format.<name>.
 FORMAT_HELP = {f.name: f.description for f in FORMAT_LIST}
 UPLOAD_TYPES = ["csv", "tsv", "txt", "json", "geojson", "ndjson", "jsonl", "geojsonl", "xlsx",
                 "kml", "kmz", "gpkg", "zip", "parquet", "geoparquet"]
 MAPPED_FORMATS = ("generic", "geodata")   # formats whose columns the user maps
-DATE_ORDERS = {"auto": "decide from the data", "dmy": "day-first (DD/MM/YYYY)",
-               "mdy": "month-first (MM/DD/YYYY)", "ymd": "year-first (YYYY-MM-DD)"}
+DATE_ORDERS = ("auto", "dmy", "mdy", "ymd")  # labels: messages import.order.<order>
 NOT_MAPPED = "—"
 _STATE = "imp_state"
 
 
-def format_label(name: str) -> str:
-    return "auto-detect" if name == "auto" else f"{name}: {FORMAT_HELP.get(name, '')}"[:90]
+def format_label(name: str, lang: str) -> str:
+    """The format picker's line in ``lang``: the code and what it reads. (The language is
+    an argument, not looked up: Streamlit may call a format_func outside the script run.)"""
+    if name == "auto":
+        return translate("import.format.auto", lang)
+    return f"{name}: {translate(f'import.format.{name}', lang)}"[:90]
 
 
 def read_upload(name: str, data: bytes, fmt: str, *, mapping: dict[str, str] | None = None,
@@ -55,7 +61,8 @@ def read_upload(name: str, data: bytes, fmt: str, *, mapping: dict[str, str] | N
     """Parse uploaded bytes within the size/row limits; returns (result, error message)."""
     limit = settings.get("upload_max_mb") * 1024 * 1024
     if len(data) > limit:
-        return None, f"{name}: {len(data) / 1e6:.1f} MB is over the {limit // 2**20} MB limit."
+        return None, t("import.too_big", name=name, size=f"{len(data) / 1e6:.1f}",
+                       limit=limit // 2**20)
     suffix = Path(name).suffix.lower()[:10] or ".csv"
     # The user's file name never becomes a path: a random temp name, removed right after.
     handle, tmp = tempfile.mkstemp(prefix="salvo-upload-", suffix=suffix)
@@ -73,16 +80,17 @@ def read_upload(name: str, data: bytes, fmt: str, *, mapping: dict[str, str] | N
         os.unlink(tmp)
     result.path = name
     if result.rows_read > settings.get("upload_max_rows"):
-        return None, (f"{name}: {result.rows_read:,} rows is over the "
-                      f"{settings.get('upload_max_rows'):,}-row limit; use the command line.")
+        return None, t("import.too_many", name=name, rows=f"{result.rows_read:,}",
+                       limit=f"{settings.get('upload_max_rows'):,}")
     return result, None
 
 
 def _progress_bar():
-    bar = st.progress(0.0, text="Reading…")
+    bar = st.progress(0.0, text=t("import.reading"))
 
     def update(done: int, total: int) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"Read {done:,} of {total:,} rows")
+        bar.progress(min(done / max(total, 1), 1.0),
+                     text=t("import.read_progress", done=f"{done:,}", total=f"{total:,}"))
 
     return bar, update
 
@@ -112,23 +120,22 @@ def load(upload, file_key: str, fmt: str, mapping: dict[str, str] | None,
 def mapping_editor(result: ImportResult, prefix: str
                    ) -> tuple[dict[str, str], str | None, bool]:
     """Column → field choices for a generic file; returns (mapping, date order, remember)."""
-    with st.expander("Column mapping (generic file): check it, change it", expanded=True):
-        st.caption("Each canonical field reads from one column of your file. Fields found by "
-                   "header name or by the values are pre-selected; choose '—' to leave one "
-                   "out. The preview and the report below follow your choice.")
+    with st.expander(t("import.mapping"), expanded=True):
+        st.caption(t("import.mapping.help", none=NOT_MAPPED))
         options = [NOT_MAPPED, *result.columns]
         chosen: dict[str, str] = {}
         cols = st.columns(3)
-        for i, (field, label) in enumerate(FIELDS.items()):
+        for i, field in enumerate(FIELDS):
             current = result.mapping.get(field, NOT_MAPPED)
             index = options.index(current) if current in options else 0
-            value = cols[i % 3].selectbox(label, options, index=index,
+            value = cols[i % 3].selectbox(t(f"import.field.{field}"), options, index=index,
                                           key=f"imp_map_{prefix}_{field}")
             chosen[field] = "" if value == NOT_MAPPED else value
-        order = st.radio("Date order", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+        lang = language()
+        order = st.radio(t("import.date_order"), list(DATE_ORDERS),
+                         format_func=lambda o: translate(f"import.order.{o}", lang),
                          horizontal=True, key=f"imp_order_{prefix}")
-        remember = st.checkbox("Remember this mapping for files with these columns",
-                               value=True, key=f"imp_remember_{prefix}")
+        remember = st.checkbox(t("import.remember"), value=True, key=f"imp_remember_{prefix}")
     given = {f: c for f, c in chosen.items() if c or f in result.mapping}
     return given, None if order == "auto" else order, remember
 
@@ -152,58 +159,61 @@ def _links_with_store(store: Store, result: ImportResult) -> list[tuple[str, str
 def show_report(result: ImportResult, name: str, store: Store | None = None) -> None:
     report = result.report()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows read", f"{result.rows_read:,}")
-    c2.metric("Accepted", f"{len(result.events):,}")
-    c3.metric("Rejected", f"{len(result.rejections):,}")
+    c1.metric(t("import.rows_read"), f"{result.rows_read:,}")
+    c2.metric(t("import.accepted"), f"{len(result.events):,}")
+    c3.metric(t("import.rejected"), f"{len(result.rejections):,}")
     geocoded = sum(v for k, v in result.notes.items()
                    if k.startswith("geocoded_") and k != "geocoded_same_name_ranked")
-    c4.metric("Geocoded offline", f"{geocoded:,}")
-    st.caption(f"Format: {for_markdown(result.format)} · file: {for_markdown(name)}")
+    c4.metric(t("import.geocoded"), f"{geocoded:,}")
+    st.caption(t("import.format_file", format=for_markdown(result.format),
+                 file=for_markdown(name)))
+    # The tables' values are the importer's (English, as the CLI report writes them); their
+    # headings and column names are ours.
     if result.info:
-        st.markdown("**Decisions taken for the whole file**")
-        st.dataframe(pd.DataFrame([{"what": k, "decision": v} for k, v in result.info.items()]),
-                     hide_index=True)
+        _table("import.decisions", [{"what": k, "decision": v} for k, v in result.info.items()])
     if len(result.events):
-        st.markdown("**Preview** (first rows after mapping to the canonical table)")
+        st.markdown(t("import.preview"))
         st.dataframe(result.events.head(20), hide_index=True)
     if result.rejections:
-        st.markdown("**Rejected rows by reason**")
-        st.dataframe(pd.DataFrame(report["rejections_by_reason"]), hide_index=True)
-        st.markdown("**First rejected rows** (row = line in your file, header = 1)")
-        st.dataframe(pd.DataFrame([
-            {"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejections[:200]
-        ]), hide_index=True)
+        _table("import.rejected_by_reason", report["rejections_by_reason"])
+        _table("import.rejected_first", [{"row": r.row, "field": r.field, "reason": r.reason}
+                                         for r in result.rejections[:200]])
     notes = {k: v for k, v in report.get("notes", {}).items() if v}
     if notes:
-        st.markdown("**Notes** (inferences and repairs, with the rows they touched)")
-        st.dataframe(pd.DataFrame([{"note": k, "rows": v} for k, v in notes.items()]),
-                     hide_index=True)
+        _table("import.notes", [{"note": k, "rows": v} for k, v in notes.items()])
     if result.unresolved:
-        st.markdown("**Names that did not resolve** (kept without that detail)")
-        st.dataframe(pd.DataFrame([{"name": k, "rows": v} for k, v in
-                                   Counter(result.unresolved).most_common(200)]),
-                     hide_index=True)
+        _table("import.unresolved", [{"name": k, "rows": v} for k, v in
+                                     Counter(result.unresolved).most_common(200)])
     links = list(result.links)
     if store is not None and len(result.events):
         links += _links_with_store(store, result)
     if links:
-        st.markdown("**Likely the same incident** (both rows are kept; linked, not merged)")
-        st.dataframe(pd.DataFrame([{"event": a, "same incident as": b, "why": why}
-                                   for a, b, why in links[:500]]), hide_index=True)
+        _table("import.duplicates", [{"event": a, "same_incident_as": b, "why": why}
+                                     for a, b, why in links[:500]])
+
+
+def _table(heading: str, rows: list[dict]) -> None:
+    """A report table under its heading, column names in the page's language (messages
+    ``import.col.<column>``)."""
+    st.markdown(t(heading))
+    frame = pd.DataFrame(rows)
+    st.dataframe(frame.rename(columns={c: t(f"import.col.{c}") for c in frame.columns}),
+                 hide_index=True)
 
 
 def outcome_text(result: ImportResult) -> str:
     """The verdict in words: nothing usable, a partial file, or every row accepted."""
     top = "; ".join(f"{g['count']}× {g['reason']}"
                     for g in result.report()["rejections_by_reason"][:3])
+    rows = f"{result.rows_read:,}"
     if not len(result.events):
-        return (f"Nothing can be imported: none of the {result.rows_read:,} rows was accepted."
-                + (f" Top reasons: {top}." if top else "")
-                + " Check the column mapping and the date order above, or the file itself.")
+        return " ".join([t("import.outcome.none", rows=rows),
+                         *([t("import.outcome.reasons", top=top)] if top else []),
+                         t("import.outcome.check")])
     if result.rejections:
-        return (f"{len(result.rejections):,} of {result.rows_read:,} rows were rejected and "
-                f"will not be stored. Top reasons: {top}.")
-    return f"All {result.rows_read:,} rows were accepted."
+        return " ".join([t("import.outcome.partial", rejected=f"{len(result.rejections):,}",
+                           rows=rows), t("import.outcome.reasons", top=top)])
+    return t("import.outcome.all", rows=rows)
 
 
 def add_to_store(store: Store, result: ImportResult) -> tuple[UpsertResult, Summary]:
@@ -241,8 +251,7 @@ def import_flow(store: Store, upload, fmt: str) -> None:
         return
     if result.rejections:
         st.warning(for_markdown(verdict))
-    if st.button(f"Add {len(result.events):,} events to the store",
-                                        type="primary"):
+    if st.button(t("import.add", n=f"{len(result.events):,}"), type="primary"):
         try:
             outcome, attributed = add_to_store(store, result)
         except StoreError as exc:  # disk full, damaged file: the reason in one line
@@ -252,7 +261,7 @@ def import_flow(store: Store, upload, fmt: str) -> None:
             unmapped = {f: "" for f in FIELDS if f not in result.mapping}
             remember_mapping(result.columns, unmapped | result.mapping, date_order)
         gained = sum(attributed.gained.values())
-        st.success(f"Stored: {outcome.inserted:,} new, {outcome.updated:,} updated, "
-                   f"{outcome.unchanged:,} unchanged (of {result.rows_read:,} rows read, "
-                   f"{len(result.rejections):,} rejected). Weapon candidates for {gained:,} "
-                   "events (stated weapons are never changed).")
+        st.success(t("import.stored", inserted=f"{outcome.inserted:,}",
+                     updated=f"{outcome.updated:,}", unchanged=f"{outcome.unchanged:,}",
+                     rows=f"{result.rows_read:,}", rejected=f"{len(result.rejections):,}",
+                     gained=f"{gained:,}"))

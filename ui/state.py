@@ -21,6 +21,7 @@ from geo.filters import (
     DEFAULT_CERTAINTY,
     Filters,
     View,
+    note_text,
     parse_query,
     to_query,
 )
@@ -286,7 +287,7 @@ def sidebar_filters(facets: Facets) -> Filters:
     # In the page, not the sidebar: on a phone the sidebar is a closed drawer and the note
     # about an ignored link value must be seen.
     for note in notes[:MAX_URL_NOTES]:  # a hostile link must not print a wall of warnings
-        st.warning(for_markdown(note))
+        st.warning(for_markdown(note_text(note, lang)))
     if len(notes) > MAX_URL_NOTES:
         st.warning(t("filters.more_notes", n=f"{len(notes) - MAX_URL_NOTES:,}"))
     return filters

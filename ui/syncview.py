@@ -19,9 +19,10 @@ import streamlit as st
 
 from geo import settings
 from geo.escape import for_markdown
-from geo.sources import SOURCES, SOURCES_BY_NAME, MissingKey, credentials
+from geo.sources import SOURCES, SOURCES_BY_NAME, MissingKey, Source, credentials
 from geo.store import Store, open_store
 from geo.sync import SyncError, run_scheduled, sync
+from ui.state import t
 
 log = logging.getLogger("salvo.sync")
 SCHEDULER_TICK_SECONDS = 300
@@ -29,12 +30,23 @@ SCHEDULER_TICK_SECONDS = 300
 
 def _key_state(source) -> str:
     if not source.keys:
-        return "not needed"
+        return t("sync.key.not_needed")
     try:
         credentials(source)
     except MissingKey:
-        return "missing"
-    return "configured"
+        return t("sync.key.missing")
+    return t("sync.key.configured")
+
+
+def refresh_text(source: Source) -> str:
+    """How often a source is synced: ``every 24 h`` or ``manual``."""
+    return t("sync.refresh.every", hours=source.refresh_hours) if source.url \
+        else t("sync.refresh.manual")
+
+
+def _headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Our column names in the page's language (messages ``sync.col.<column>``)."""
+    return frame.rename(columns={c: t(f"sync.col.{c}") for c in frame.columns})
 
 
 def sources_table(store: Store) -> pd.DataFrame:
@@ -42,35 +54,35 @@ def sources_table(store: Store) -> pd.DataFrame:
     latest = store.latest_syncs()
     for source in SOURCES:
         last = latest.get(source.name)
+        # Titles are the sources' own names; what they provide and their licence terms
+        # are our summaries, so they are translated.
         rows.append({
-            "source": source.title, "name": source.name, "provides": source.provides,
-            "key": _key_state(source),
-            "sync": f"every {source.refresh_hours} h" if source.url else "manual",
-            "last sync (UTC)": str(last["finished_at"])[:19].replace("T", " ") if last else "",
-            "outcome": str(last["outcome"]) if last else "never",
+            "source": source.title, "name": source.name,
+            "provides": t(f"sync.provides.{source.name}"), "key": _key_state(source),
+            "sync": refresh_text(source),
+            "last_sync": str(last["finished_at"])[:19].replace("T", " ") if last else "",
+            "outcome": str(last["outcome"]) if last else t("sync.never"),
             "rows": int(last["rows_read"]) if last else 0,
-            "licence": source.licence,
+            "licence": t(f"sync.licence.{source.name}"),
         })
-    return pd.DataFrame(rows)
+    return _headers(pd.DataFrame(rows))
 
 
 def source_panel(store: Store) -> None:
     """The Import page's "Public sources" block (editors and admins only reach it)."""
-    st.subheader("Public sources")
-    st.caption("Sync a published dataset: one conditional request when nothing changed; a "
-               "failed or suspicious download changes nothing. Keys come from settings or "
-               "`[sources]` in secrets.toml and are never shown.")
+    st.subheader(t("sync.header"))
+    st.caption(t("sync.caption"))
     st.dataframe(sources_table(store), hide_index=True, width="stretch")
     syncable = [s.name for s in SOURCES if s.url]
     col_pick, col_go = st.columns([3, 1])
-    name = col_pick.selectbox("Source", syncable, key="sync_source",
+    name = col_pick.selectbox(t("sync.source"), syncable, key="sync_source",
                               format_func=lambda n: SOURCES_BY_NAME[n].title)
-    if col_go.button("Sync now", key="sync_go", width="stretch"):
-        bar = st.progress(0.0, text="downloading…")
+    if col_go.button(t("sync.go"), key="sync_go", width="stretch"):
+        bar = st.progress(0.0, text=t("sync.downloading"))
 
         def progress(done: int, total: int | None) -> None:
             if total:
-                bar.progress(min(done / total, 1.0), text=f"{done / 1e6:.1f} MB")
+                bar.progress(min(done / total, 1.0), text=t("sync.mb", mb=f"{done / 1e6:.1f}"))
 
         try:
             result = sync(store, SOURCES_BY_NAME[name], progress=progress)
@@ -79,16 +91,17 @@ def source_panel(store: Store) -> None:
             st.error(for_markdown(str(exc)))
         else:
             bar.empty()
+            # The outcome code and the sync's own summary line, as the CLI prints them.
             st.success(for_markdown(f"{name}: {result.outcome} — {result.message}"))
             st.cache_data.clear()  # new events: every cached query is stale
     for source in SOURCES:
         if source.manual:
-            st.caption(for_markdown(f"{source.title}: {source.manual}"))
+            st.caption(for_markdown(source.title) + ": " + t(f"sync.manual.{source.name}"))
     history = store.sync_runs(limit=20)
     if not history.empty:
-        st.markdown("**Sync history**")
-        st.dataframe(history[["source", "finished_at", "outcome", "message", "bytes",
-                              "rows_read", "inserted", "updated", "unchanged"]],
+        st.markdown(f"**{t('sync.history')}**")
+        st.dataframe(_headers(history[["source", "finished_at", "outcome", "message", "bytes",
+                                       "rows_read", "inserted", "updated", "unchanged"]]),
                      hide_index=True, width="stretch")
 
 
@@ -107,7 +120,7 @@ def data_as_of(store: Store) -> None:
             when = str(last["finished_at"])[:16].replace("T", " ")
             parts.append(f"{source.title}: {when} UTC")
     if parts:
-        st.caption("Data as of — " + for_markdown(" · ".join(parts)))
+        st.caption(t("sync.as_of", sources=for_markdown(" · ".join(parts))))
 
 
 def _scheduler(url: str, interval: int) -> None:
