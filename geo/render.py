@@ -232,12 +232,18 @@ def _merc_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
+def _ems(text: str, latin: float) -> float:
+    """The width of ``text`` in em: ``latin`` per Latin glyph, 0.1 em more per Cyrillic one."""
+    return sum(latin + 0.1 if "\u0400" <= ch <= "\u04ff" else latin for ch in text)
+
+
 def legend_width(labels: list[str], titles: list[str]) -> int:
     """Pixels the legend column needs for these labels (symbol + text) and titles."""
     # Measured on Liberation Sans: bold 12 px titles ≈ 0.55 em per glyph, 11 px labels
     # ≈ 0.47 em; a label also has its symbol in front.
-    widest = max([len(t) * 12 * 0.55 + 4 for t in titles] +
-                 [len(t) * 11 * 0.5 + 24 for t in labels] + [110])
+    # Cyrillic lower case is wider there (ж, ш, м, д): about 0.6 em.
+    widest = max([_ems(t, 0.55) * 12 + 4 for t in titles] +
+                 [_ems(t, 0.5) * 11 + 24 for t in labels] + [110])
     return int(widest) + 14 + MARGIN  # legend offset and the image's right margin
 
 
