@@ -23,9 +23,9 @@ from geo.origins import country_name
 from geo.sources import credits_for
 from geo.taxonomy import class_label
 
-# Data credits printed on every exported map, one line each. The basemap's licences (see
-# data/oblasts.PROVENANCE.md): Natural Earth asks for no attribution; we credit it anyway.
-# When geo/credits.py (boundary sources) lands, its lines replace these in one place.
+# Data credits printed on every exported map, one line each (English; :func:`context` gives
+# them in the export's language). The basemap's licences (see data/oblasts.PROVENANCE.md):
+# Natural Earth asks for no attribution; we credit it anyway.
 BASEMAP_CREDITS: tuple[str, ...] = tuple(data_credits())
 
 

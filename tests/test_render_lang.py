@@ -22,6 +22,8 @@ from geo.maps import basemap_json
 from geo.render import ImageOptions
 from geo.sources import credits_for
 from geo.store.duckdb import DuckDBStore
+from tests.test_pages import run
+from tests.test_pages import store_url as store_url  # noqa: F401  (the fixture)
 from tests.test_render import svg_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,3 +161,12 @@ def test_every_city_has_a_ukrainian_gazetteer_name():
     live = json.loads(basemap_json(False, "uk"))["labels"]["cities"]
     # The live map escapes names for its HTML labels; the browser shows them unescaped.
     assert {html.unescape(name) for _la, _lo, name, _p in live} == set(names.values())
+
+
+def test_class_filter_options_read_in_ukrainian(store_url):  # noqa: F811
+    at = run("pages/1_Map.py", {"lang": "uk", "class": "cruise missile"})
+    assert not at.exception
+    box = at.sidebar.multiselect(key="w_classes")
+    assert "крилата ракета" in " ".join(box.options)
+    assert "cruise missile" not in " ".join(box.options)
+    assert box.value == ["cruise missile"]  # the stored value stays the English class
