@@ -24,6 +24,7 @@ from PIL import Image
 
 from geo.cartography import city_layers
 from geo.citation import Context
+from geo.i18n import format_date, format_month, translate
 from geo.map_symbols import (
     cell_rows,
     cells_layers,
@@ -112,24 +113,50 @@ def periods(first: date, last: date, step: str = "auto", max_frames: int = 120
     return label, list(zip(starts, ends, strict=True))
 
 
-def period_label(start: date, end: date, step: str) -> str:
+def period_label(start: date, end: date, step: str, lang: str = "en") -> str:
+    """The frame's date stamp: ISO dates in English (as before), words in Ukrainian."""
+    if lang == "en":
+        if start == end:
+            return start.isoformat()
+        if step == "month":
+            return start.strftime("%Y-%m")
+        return f"{start.isoformat()} – {end.isoformat()}"
     if start == end:
-        return start.isoformat()
+        return format_date(start, lang)
     if step == "month":
-        return start.strftime("%Y-%m")
-    return f"{start.isoformat()} – {end.isoformat()}"
+        return format_month(start, lang)
+    # "12–18 вересня 2023", "28 вересня – 4 жовтня 2023": one year and month said once.
+    left = format_date(start, lang).rsplit(" ", 1)[0] if start.year == end.year else \
+        format_date(start, lang)
+    if start.year == end.year and start.month == end.month:
+        return f"{start.day}–{format_date(end, lang)}"
+    return f"{left} – {format_date(end, lang)}"
+
+
+def _day(value: date, lang: str) -> str:
+    return value.isoformat() if lang == "en" else format_date(value, lang)
+
+
+def step_word(step: str, lang: str) -> str:
+    """"week" / "тиждень"; "3 months" / "3 міс." (the step :func:`periods` chose)."""
+    if lang == "en":
+        return step
+    if step in ("day", "week", "month"):
+        return translate(f"export.step.{step}", lang)
+    return translate("caption.gif.months", lang, n=step.split()[0])
 
 
 # ---- frames -------------------------------------------------------------------------------
 STAMP_WIDTH = 300
 
 
-def stamp_layers() -> list[dict]:
-    """A date stamp in the view's top-left corner, its text from the ``stamp`` dataset."""
+def stamp_layers(width: int = STAMP_WIDTH) -> list[dict]:
+    """A date stamp in the view's top-left corner, its text from the ``stamp`` dataset
+    (``width``: the box, wide enough for the longest stamp)."""
     text = {"type": "text", "align": "left", "baseline": "top", "x": 16}
     return [
         {"data": {"name": "stamp"},
-         "mark": {"type": "rect", "x": 8, "y": 8, "x2": 8 + STAMP_WIDTH, "y2": 62,
+         "mark": {"type": "rect", "x": 8, "y": 8, "x2": 8 + width, "y2": 62,
                   "fill": "white", "opacity": 0.88, "cornerRadius": 3}},
         {"data": {"name": "stamp"},
          "mark": {**text, "y": 14, "fontSize": 20, "fontWeight": "bold", "color": INK},
@@ -144,7 +171,8 @@ def _named(layer: dict, name: str) -> dict:
     return {**layer, "data": {"name": name}}
 
 
-def overlay_template(final, frame, top: int, groups: list[str]) -> dict:
+def overlay_template(final, frame, top: int, groups: list[str], lang: str = "en",
+                     stamp_width: int = STAMP_WIDTH) -> dict:
     """The moving layers as one compiled Vega spec; frames only swap its datasets.
 
     Compiling Vega-Lite once instead of per frame halves the time of a long animation.
@@ -153,12 +181,12 @@ def overlay_template(final, frame, top: int, groups: list[str]) -> dict:
     if top:
         layers.append(_named(area_layer([], top)[0], "areas"))
     if final.mode == "grid" and groups:
-        circles, halo, label = cells_layers([], groups, legend=False)
+        circles, halo, label = cells_layers([], groups, legend=False, lang=lang)
         layers += [_named(circles, "cells"), _named(halo, "labels"), _named(label, "labels")]
     elif groups:
         layers.append(_named(points_layer([], opacity=EARLIER_OPACITY), "earlier"))
         layers.append(_named(points_layer([]), "newest"))
-    layers += stamp_layers()
+    layers += stamp_layers(stamp_width)
     vl = spec(frame, layers, transparent=True, legends=False)
     vl["datasets"] = {"areas": [], "cells": [], "labels": [], "earlier": [], "newest": [],
                       "stamp": [{"big": "", "small": ""}]}
@@ -180,27 +208,28 @@ def spans_for(ctx: Context, options: ImageOptions) -> tuple[str, list[tuple[date
 def _counts(ctx: Context, options: ImageOptions, mode: str | None) -> str:
     step, spans = spans_for(ctx, options)
     first = ctx.first or ctx.exported_on
-    text = (f"{ctx.total:,} events, shown cumulatively per {step} from {first.isoformat()} "
-            f"to {(ctx.last or first).isoformat()} ({len(spans)} frames)")
+    lang = options.lang
+    text = translate("caption.gif.counts", lang, total=f"{ctx.total:,}",
+                     step=step_word(step, lang), first=_day(first, lang),
+                     last=_day(ctx.last or first, lang), frames=len(spans))
     if mode is None:
         return text
-    text += (": numbered circles count the events up to each date (size = count, colour = "
-             "the most common origin)" if mode == "grid" else
-             ": the newest step in full colour, earlier events faded")
-    return text + "; oblast shading counts events located only to an oblast."
+    text += translate("caption.gif.grid" if mode == "grid" else "caption.gif.points", lang)
+    return text + translate("caption.gif.shade", lang)
 
 
 def probe_frame(ctx: Context, options: ImageOptions) -> Frame:
     """A first layout (the caption without the drawing mode) to choose the plan's zoom."""
     width, height = options.size("gif")
-    return layout(width, height, header_height(caption_lines(ctx, _counts(ctx, options, None),
-                                                             width)), options.view)
+    lines = caption_lines(ctx, _counts(ctx, options, None), width, lang=options.lang)
+    return layout(width, height, header_height(lines), options.view)
 
 
 def gif_frame(ctx: Context, options: ImageOptions, mode: str) -> tuple[Frame, list[str]]:
     """The layout and caption of every frame, once the drawing mode is known."""
     width, height = options.size("gif")
-    lines = caption_lines(ctx, _counts(ctx, options, mode), width - 2 * MARGIN)
+    lines = caption_lines(ctx, _counts(ctx, options, mode), width - 2 * MARGIN,
+                          lang=options.lang)
     rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
     footer = len(credit_rows(ctx.credits, width - 2 * MARGIN))
     return layout(width, height, header_height(lines, rows), options.view,
@@ -215,6 +244,7 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     """
     step, spans = spans_for(ctx, options)
     first = spans[0][0]
+    lang = options.lang
     frame, lines = gif_frame(ctx, options, final.mode)
     top = area_top(final)
     grid = final.mode == "grid"
@@ -223,37 +253,41 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     groups = sort_groups(final.grid["origin_group"].astype(str)) if grid else plan_groups(final)
     certainties = sorted({c for p in plans for c in plan_certainties(p)})
 
-    base_layers = basemap_layers(frame) + city_layers(frame)
+    base_layers = basemap_layers(frame) + city_layers(frame, lang)
     if top:
-        base_layers += area_layer([], top)[1:]  # the key; the shapes move per frame
+        base_layers += area_layer([], top, lang)[1:]  # the key; the shapes move per frame
     if groups:
-        base_layers += (cells_layers([], groups)[:1] if grid else
-                        point_legend_layers(groups, certainties))
+        base_layers += (cells_layers([], groups, lang=lang)[:1] if grid else
+                        point_legend_layers(groups, certainties, lang=lang))
     elif top:
-        base_layers += point_legend_layers(plan_groups(final), certainties, precision=False)
+        base_layers += point_legend_layers(plan_groups(final), certainties, precision=False,
+                                           lang=lang)
     base_layers += mask_layers(frame)
-    base_layers += furniture_layers(frame, ctx)
+    base_layers += furniture_layers(frame, ctx, lang)
     base_layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),
                                  lines, frame.top)
-    base = style_precision_legend(vega_spec(spec(frame, base_layers)))
+    base = style_precision_legend(vega_spec(spec(frame, base_layers)), lang)
 
-    template = overlay_template(final, frame, top, groups)
+    stamps = [period_label(start, end, step, lang) for start, end in spans]
+    # Bold 20 px glyphs are about 0.6 em wide; the box grows for long (Ukrainian) stamps.
+    width = max(STAMP_WIDTH, round(max(map(len, stamps)) * 20 * 0.6) + 16)
+    template = overlay_template(final, frame, top, groups, lang, width)
     overlays = []
     previous = 0
-    for (start, end), plan in zip(spans, plans, strict=True):
+    for (start, end), plan, stamp in zip(spans, plans, stamps, strict=True):
         values: dict[str, list] = {"areas": area_features(plan, top)}
         if plan.mode == "grid":
             # Circle sizes relative to the last frame's largest cell: comparable over time.
-            rows = cell_rows(plan.grid, cell_top)
+            rows = cell_rows(plan.grid, cell_top, lang)
             values["cells"], values["labels"] = rows, rows[:150]
         elif not plan.points.empty:
             new = plan.points["event_date"].astype(str).str[:10] >= start.isoformat()
             values["earlier"] = point_rows(plan.points[~new])
             values["newest"] = point_rows(plan.points[new])
-        unit = "day" if start == end else step
-        stamp = period_label(start, end, step)
-        values["stamp"] = [{"big": stamp, "small": f"+{plan.total - previous:,} this {unit} · "
-                                                   f"{plan.total:,} since {first.isoformat()}"}]
+        unit = step_word("day" if start == end else step, lang)
+        values["stamp"] = [{"big": stamp, "small": translate(
+            "caption.gif.stamp", lang, n=f"{plan.total - previous:,}", unit=unit,
+            total=f"{plan.total:,}", first=_day(first, lang))}]
         previous = plan.total
         overlays.append((fill_template(template, values), stamp))
     return base, frame, overlays

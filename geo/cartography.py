@@ -16,6 +16,7 @@ from geo.mapplan import city_labels
 from geo.oblasts import OBLASTS
 from geo.origins import country_name
 from geo.render import CREDIT_SIZE, INK, MUTED, Frame, credit_rows
+from geo.taxonomy import class_label
 
 EARTH_RADIUS_KM = 6371.0088
 BIG_CITY = 700_000  # as the app: only the largest cities at country scale
@@ -54,7 +55,8 @@ def title_uk(filters: Filters, noun: str = "") -> str:
     supplied = [country_name(o, "uk") for o in filters.suppliers if o != "unknown"]
     if supplied:
         parts.append("постачальник — " + _list_uk(supplied))
-    what = list(filters.models) or list(filters.classes)
+    # Models as the sources write them; classes and families in our Ukrainian words.
+    what = list(filters.models) or [class_label(c, "uk").lower() for c in filters.classes]
     if what:
         parts.append(_list_uk(what, "і"))
     if filters.oblasts:
@@ -117,7 +119,7 @@ def scale_km(frame: Frame) -> tuple[float, float]:
     return km, km / km_per_px
 
 
-def scale_bar_layers(frame: Frame) -> list[dict]:
+def scale_bar_layers(frame: Frame, lang: str = "en") -> list[dict]:
     """A two-segment bar in the view's bottom-left corner, labelled 0, half and full km."""
     km, px = scale_km(frame)
     x0, y = 14.0, frame.view_h - 16.0
@@ -131,18 +133,20 @@ def scale_bar_layers(frame: Frame) -> list[dict]:
          "fill": "white", "stroke": INK, "strokeWidth": 1},
         {**text, "x": x0, "align": "center", "text": "0"},
         {**text, "x": x0 + half, "align": "center", "text": f"{km / 2:g}"},
-        {**text, "x": x0 + px, "align": "left", "dx": -4, "text": f"{km:g} km"},
+        {**text, "x": x0 + px, "align": "left", "dx": -4,
+         "text": translate("legend.km", lang, km=f"{km:g}")},
     ]
     return [{"data": {"values": [{}]}, "mark": mark} for mark in bar]
 
 
-def north_arrow_layers(frame: Frame) -> list[dict]:
-    """An arrow and "N" in the view's top-right corner (north is up in Web Mercator)."""
+def north_arrow_layers(frame: Frame, lang: str = "en") -> list[dict]:
+    """An arrow and "N" ("Пн") in the view's top-right corner (north is up in Web Mercator)."""
     x, y = frame.view_w - 22.0, 12.0
     marks = [
         {"type": "rect", "x": x - 14, "y": y - 6, "x2": x + 14, "y2": y + 42,
          "fill": "white", "opacity": 0.8, "cornerRadius": 2},
-        {"type": "text", "x": x, "y": y + 27, "text": "N", "align": "center",
+        {"type": "text", "x": x, "y": y + 27, "text": translate("legend.north", lang),
+         "align": "center",
          "baseline": "top", "fontSize": 12, "fontWeight": "bold", "color": INK},
         # Vega scales a custom symbol path from [-1, 1] to sqrt(size) pixels: 24 px tall.
         {"type": "point", "shape": "M 0 -1 L 0.6 1 L 0 0.55 L -0.6 1 Z", "size": 24 ** 2,
@@ -161,12 +165,13 @@ def credits_layer(lines: tuple[str, ...], frame: Frame) -> list[dict]:
                       "color": MUTED}} for i, text in enumerate(rows)]
 
 
-def city_layers(frame: Frame) -> list[dict]:
+def city_layers(frame: Frame, lang: str = "en") -> list[dict]:
     """Major cities as a dot and a name (bundled GeoNames data), under the event symbols.
 
-    Names come from ``data/cities.csv`` (fixed, reviewed), never from event data."""
+    Names come from ``data/cities.csv`` (fixed, reviewed; ``name_uk`` in Ukrainian), never
+    from event data."""
     box = frame.bbox()
-    rows = [{"lon": lon, "lat": lat, "name": name} for lat, lon, name, pop in city_labels()
+    rows = [{"lon": lon, "lat": lat, "name": name} for lat, lon, name, pop in city_labels(lang)
             if (pop >= BIG_CITY or frame.zoom >= CITY_ZOOM)
             and box.south <= lat <= box.north and box.west <= lon <= box.east]
     if not rows:

@@ -16,19 +16,24 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from geo.credits import data_credits
-from geo.filters import Filters, View, to_query
+from geo.filters import Filters, View, describe, to_query
+from geo.i18n import format_date, messages, short_oblast_name, translate
+from geo.oblasts import OBLASTS
+from geo.origins import country_name
 from geo.sources import credits_for
+from geo.taxonomy import class_label
 
-# Data credits printed on every exported map, one line each. The basemap's licences (see
-# data/oblasts.PROVENANCE.md): Natural Earth asks for no attribution; we credit it anyway.
-# When geo/credits.py (boundary sources) lands, its lines replace these in one place.
+# Data credits printed on every exported map, one line each (English; :func:`context` gives
+# them in the export's language). The basemap's licences (see data/oblasts.PROVENANCE.md):
+# Natural Earth asks for no attribution; we credit it anyway.
 BASEMAP_CREDITS: tuple[str, ...] = tuple(data_credits())
 
 
-def credit_lines(datasets: tuple[str, ...] = ()) -> tuple[str, ...]:
+def credit_lines(datasets: tuple[str, ...] = (), lang: str = "en") -> tuple[str, ...]:
     """The data credits an export prints: the publishers of the events it shows (registered
-    public sources, :mod:`geo.sources`), then the bundled basemap and gazetteer data."""
-    return (*credits_for(datasets), *BASEMAP_CREDITS)
+    public sources, :mod:`geo.sources`, as they name their work), then the bundled basemap
+    and gazetteer data in ``lang``."""
+    return (*credits_for(datasets), *data_credits(lang))
 
 
 def _day(value: object) -> date | None:
@@ -87,6 +92,47 @@ def citable_url(base: str, filters: Filters, view: View | None, first: date | No
     return f"{base.split('?', 1)[0].split('#', 1)[0]}?{query}" if query else base
 
 
+def _value_text(attr: str, value: str, lang: str) -> str:
+    """One filter value as a reader of ``lang`` names it (source values stay as written)."""
+    if attr in ("origins", "suppliers") and value != "unknown":
+        return country_name(value, lang)
+    if attr == "classes":
+        return class_label(value, lang)
+    if attr == "types" and f"type.{value}" in messages():
+        return translate(f"type.{value}", lang)
+    if attr == "oblasts":
+        return short_oblast_name(value, OBLASTS.get(value, value), lang)
+    return value
+
+
+def describe_filters(filters: Filters, lang: str = "en") -> str:
+    """The caption's one-line filter description; English: :func:`geo.filters.describe`.
+
+    >>> describe_filters(Filters(origins=("PRK",), classes=("cruise missile",)), "uk")
+    'країна розробки: КНДР; клас: крилата ракета; достовірність: можливо'
+    """
+    if lang == "en":
+        return describe(filters)
+    parts: list[str] = []
+    if filters.date_from or filters.date_to:
+        start = format_date(filters.date_from, lang) if filters.date_from else \
+            translate("caption.filter.start", lang)
+        end = format_date(filters.date_to, lang) if filters.date_to else \
+            translate("caption.filter.latest", lang)
+        parts.append(f"{start} – {end}")
+    for attr in ("origins", "suppliers", "classes", "models", "types", "oblasts"):
+        values = getattr(filters, attr)
+        if values:
+            parts.append(translate(f"caption.filter.{attr}", lang) + ": "
+                         + ", ".join(_value_text(attr, v, lang) for v in values))
+    if filters.q:
+        parts.append(f'{translate("caption.filter.text", lang)}: "{filters.q}"')
+    if filters.origins or filters.suppliers or filters.classes:
+        parts.append(f"{translate('caption.filter.certainty', lang)}: "
+                     f"{translate(f'certainty.{filters.certainty}', lang)}")
+    return "; ".join(parts) if parts else translate("caption.filter.all", lang)
+
+
 @dataclass(frozen=True)
 class Context:
     """What every caption says, computed once per export."""
@@ -107,9 +153,10 @@ class Context:
         return self.pinned.date_to
 
 
-def context(store, filters: Filters, exported_on: date) -> Context:
-    """The caption facts of one export, read from the store (the renderers never query)."""
+def context(store, filters: Filters, exported_on: date, lang: str = "en") -> Context:
+    """The caption facts of one export, read from the store (the renderers never query);
+    the credits in ``lang``."""
     first, last = store_range(store)
     datasets = tuple(source_datasets(store, filters))
     return Context(filters, pin_dates(filters, first, last), store.count(filters), datasets,
-                   exported_on, credit_lines(datasets))
+                   exported_on, credit_lines(datasets, lang))

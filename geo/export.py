@@ -330,7 +330,7 @@ def map_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
     Laid out once to know the zoom, planned, then laid out with the real caption (its
     length moves the view): planned again only if the view moved.
     """
-    ctx = context(store, filters, exported_on)
+    ctx = context(store, filters, exported_on, options.lang)
     probe = probe_frame(options)
     plan = _plan(store, filters, probe, options, options.max_points)
     frame, _lines = frame_for(plan, ctx, options)
@@ -345,13 +345,13 @@ def html_inputs(store, filters: Filters, options: ImageOptions, exported_on: dat
     view = options.view
     zoom = view.zoom if view and view.zoom else UKRAINE_ZOOM
     return (plan_map(store, filters, max_points=options.max_points, zoom=zoom),
-            context(store, filters, exported_on))
+            context(store, filters, exported_on, options.lang))
 
 
 def gif_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
                ) -> tuple[Context, MapPlan, list[MapPlan]]:
     """The whole range's plan and one cumulative plan per frame (same zoom and view)."""
-    ctx = context(store, filters, exported_on)
+    ctx = context(store, filters, exported_on, options.lang)
     final = _plan(store, ctx.pinned, probe_gif(ctx, options), options, options.max_points)
     frame, _lines = gif_frame(ctx, options, final.mode)
     final = _plan(store, ctx.pinned, frame, options, options.max_points)
@@ -366,7 +366,7 @@ def gif_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
 def timeline_inputs(store, filters: Filters, options: ImageOptions, exported_on: date
                     ) -> tuple[pd.DataFrame, Context, str]:
     """The timeline aggregate (stacked as asked), the caption facts and the bin used."""
-    ctx = context(store, filters, exported_on)
+    ctx = context(store, filters, exported_on, options.lang)
     bin_ = timeline_bin(options, ctx.first, ctx.last)
     return stack_counts(store, filters, bin_, options.stack), ctx, bin_
 

@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from geo.i18n import translate
 from geo.mapplan import aggregate_cells
 from geo.origins import (
     CERTAINTIES,
@@ -28,23 +29,25 @@ from geo.origins import (
 from geo.render import INK
 
 PRECISIONS = ("exact", "settlement", "district")
-PRECISION_LABEL = {
-    "exact": "exact point",
-    "settlement": "settlement centre",
-    "district": "district centre (approx.)",
-}
-PRECISION_LEGEND = "Location precision"
-ORIGIN_LEGEND = "Weapon origin"
-AREA_LEGEND = "Oblast-level events"
-CELL_LEGEND = "Most common origin"
-CERTAINTY_LEGEND = "How the origin is known"
-CERTAINTY_TEXT = {
-    "stated": "stated (solid)",
-    "ambiguous": "ambiguous, e.g. RUS or PRK (fill + ring)",
-    "likely": "inferred, likely (hollow, dashed)",
-    "possible": "inferred, possible (hollow, dotted)",
-    "unknown": "unknown (grey)",
-}
+# Legend titles by kind → message id (data/messages.json); texts in every language there.
+_TITLES = {"origin": "legend.origin", "precision": "legend.precision", "area": "legend.area",
+           "cell": "legend.cell", "certainty": "legend.how_known"}
+
+
+def legend_title(kind: str, lang: str = "en") -> str:
+    """The title of one legend: ``origin``, ``precision``, ``area``, ``cell``, ``certainty``."""
+    return translate(_TITLES[kind], lang)
+
+
+def precision_labels(lang: str = "en") -> dict[str, str]:
+    """Location precision → its key's text, in :data:`PRECISIONS` order."""
+    return {p: translate(f"legend.precision.{p}", lang) for p in PRECISIONS}
+
+
+def certainty_texts(lang: str = "en") -> dict[str, str]:
+    """How-known style → its key's text (fixed order of geo.origins.CERTAINTIES)."""
+    return {c: translate(f"legend.certainty.{c}", lang) for c in CERTAINTIES}
+
 # Symbol radius by location precision (px), as the app's circles.
 POINT_RADIUS = {"exact": 5, "settlement": 8, "district": 13}
 
@@ -58,7 +61,7 @@ def even_ticks(top: int, count: int = 4) -> list[int]:
     return list(range(step, top + 1, step)) or [top]
 
 
-def cell_rows(grid: pd.DataFrame, top: int | None = None) -> list[dict]:
+def cell_rows(grid: pd.DataFrame, top: int | None = None, lang: str = "en") -> list[dict]:
     """Aggregated cells as the app draws them: a circle at the events' mean position, radius
     7–24 px by √count (relative to ``top``), colour of the most common origin."""
     if grid.empty:
@@ -68,7 +71,7 @@ def cell_rows(grid: pd.DataFrame, top: int | None = None) -> list[dict]:
     return [{"lon": round(c.lon, 5), "lat": round(c.lat, 5), "n": int(c.n),
              "label": f"{c.n:,}" if c.n < 10_000 else f"{c.n / 1000:.0f}k",
              "size": round(math.pi * (7 + 17 * min(1.0, c.n / top) ** 0.5) ** 2, 1),
-             "origin": origin_label(c.dominant)}
+             "origin": origin_label(c.dominant, lang)}
             for c in cells.sort_values(["n", "gy", "gx"], ascending=[False, True, True])
             .itertuples(index=False)]
 
@@ -78,9 +81,10 @@ def cell_groups(grid: pd.DataFrame) -> list[str]:
 
 
 def cells_layers(rows: list[dict], groups: list[str], *, legend: bool = True,
-                 labels: int = 150) -> list[dict]:
-    """Numbered circles (largest drawn first, counts written on the biggest ``labels``)."""
-    domain = [origin_label(g) for g in groups]
+                 labels: int = 150, lang: str = "en") -> list[dict]:
+    """Numbered circles (largest drawn first, counts written on the biggest ``labels``);
+    ``rows`` from :func:`cell_rows` in the same ``lang``."""
+    domain = [origin_label(g, lang) for g in groups]
     circles = {
         "data": {"values": rows},
         "mark": {"type": "point", "shape": "circle", "filled": True, "fillOpacity": 0.75,
@@ -90,7 +94,7 @@ def cells_layers(rows: list[dict], groups: list[str], *, legend: bool = True,
             "latitude": {"field": "lat", "type": "quantitative"},
             "size": {"field": "size", "type": "quantitative", "scale": None},
             "fill": scale_channel("origin", domain, [origin_colour(g) for g in groups],
-                             CELL_LEGEND, legend),
+                             legend_title("cell", lang), legend),
             "order": {"field": "n", "type": "quantitative", "sort": "descending"},
         },
     }
@@ -200,8 +204,8 @@ def point_groups(rows: list[dict]) -> list[str]:
     return sort_groups(codes)
 
 
-def point_legend_layers(groups: list[str], certainties: list[str], *, precision: bool = True
-                        ) -> list[dict]:
+def point_legend_layers(groups: list[str], certainties: list[str], *, precision: bool = True,
+                        lang: str = "en") -> list[dict]:
     """Empty layers that only carry the three legends: origin colours, precision sizes and
     certainty styles (the drawn symbols use raw values, which make no legend)."""
     empty = {"values": []}
@@ -209,57 +213,60 @@ def point_legend_layers(groups: list[str], certainties: list[str], *, precision:
     mark = {"type": "point", "shape": "circle", "filled": True, "opacity": 1}
     where = {"longitude": {"field": "lon", "type": "quantitative"},
              "latitude": {"field": "lat", "type": "quantitative"}}
-    labels = [PRECISION_LABEL[p] for p in PRECISIONS]
+    labels = list(precision_labels(lang).values())
+    titles = {kind: legend_title(kind, lang) for kind in _TITLES}
     known = [c for c in CERTAINTIES if c in certainties]
     styles = [CERTAINTY_STYLES[c] for c in known]
     layers = [
         {"data": empty, "mark": mark,
-         "encoding": {**where, "fill": scale_channel("origin", [origin_label(g) for g in groups],
-                                                [origin_colour(g) for g in groups],
-                                                ORIGIN_LEGEND, True)}},
+         "encoding": {**where, "fill": scale_channel(
+             "origin", [origin_label(g, lang) for g in groups],
+             [origin_colour(g) for g in groups], titles["origin"], True)}},
     ] if groups else []
     if precision:
         layers.append(
             {"data": empty, "mark": mark,
              "encoding": {**where, "size": scale_channel(
                  "precision", labels, [round(math.pi * POINT_RADIUS[p] ** 2, 1)
-                                       for p in PRECISIONS], PRECISION_LEGEND, True)}})
+                                       for p in PRECISIONS], titles["precision"], True)}})
     if known:
-        text = [CERTAINTY_TEXT[c] for c in known]
+        text = [certainty_texts(lang)[c] for c in known]
         layers.append(
             {"data": empty, "mark": mark,
              "encoding": {**where,
                           # A size scale, though constant: Vega lays the keys out by it.
                           "size": scale_channel("certainty", text, [110] * len(text),
-                                           CERTAINTY_LEGEND, True),
+                                           titles["certainty"], True),
                           "strokeWidth": scale_channel("certainty", text,
                                                   [s["weight"] for s in styles],
-                                                  CERTAINTY_LEGEND, True),
+                                                  titles["certainty"], True),
                           "strokeDash": scale_channel("certainty", text,
                                                  [[float(x) for x in s["dash"].split()]
                                                   if s["dash"] else [1, 0] for s in styles],
-                                                 CERTAINTY_LEGEND, True)}})
+                                                 titles["certainty"], True)}})
     return layers
 
 
-def style_precision_legend(vega: dict) -> dict:
+def style_precision_legend(vega: dict, lang: str = "en") -> dict:
     """Give the precision and certainty legends the symbols' look (Vega-Lite makes no
     fill-opacity legend): grey circles sized by precision; certainty keys with the fill
     opacity, ring and dash of their style, so the key reads like the map."""
-    opacity = {CERTAINTY_TEXT[c]: s["fill_opacity"] for c, s in CERTAINTY_STYLES.items()}
-    order = [ORIGIN_LEGEND, CELL_LEGEND, CERTAINTY_LEGEND, PRECISION_LEGEND, AREA_LEGEND]
+    opacity = {certainty_texts(lang)[c]: s["fill_opacity"] for c, s in CERTAINTY_STYLES.items()}
+    precision_title, certainty_title = legend_title("precision", lang), legend_title(
+        "certainty", lang)
+    order = [legend_title(k, lang) for k in ("origin", "cell", "certainty", "precision", "area")]
     vega["legends"] = sorted(vega.get("legends", []), key=lambda leg: order.index(
         leg.get("title")) if leg.get("title") in order else len(order))
     for legend in vega.get("legends", []):
         title = legend.get("title")
-        if title not in (PRECISION_LEGEND, CERTAINTY_LEGEND):
+        if title not in (precision_title, certainty_title):
             continue
         symbols = legend.setdefault("encode", {}).setdefault("symbols", {})
         update = symbols.setdefault("update", {})
         update["fill"] = {"value": "#777777"}
         update["stroke"] = {"value": "#1A1A1A"}
         update["opacity"] = {"value": 1}
-        if title == CERTAINTY_LEGEND:
+        if title == certainty_title:
             # One literal per key (labels are fixed text from geo.origins, not data).
             update["fillOpacity"] = [{"test": f"datum.label === {json.dumps(label)}",
                                       "value": value} for label, value in opacity.items()

@@ -234,16 +234,18 @@ def oblast_labels() -> tuple[tuple[float, float, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def city_labels() -> tuple[tuple[float, float, str, int], ...]:
+@lru_cache(maxsize=2)
+def city_labels(lang: str = "en") -> tuple[tuple[float, float, str, int], ...]:
     """(lat, lon, name, population) of the bundled major cities (data/cities.csv,
-    GeoNames CC BY 4.0), largest first."""
+    GeoNames CC BY 4.0), largest first. ``lang="uk"``: the GeoNames Ukrainian name
+    (``name_uk``, see scripts/build_cities.py), the English one where it has none."""
     path = DATA_DIR / "cities.csv"
     if not path.exists():
         return ()
+    column = "name_uk" if lang == "uk" else "name"
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = [(float(r["latitude"]), float(r["longitude"]), r["name"], int(r["population"]))
-                for r in csv.DictReader(fh)]
+        rows = [(float(r["latitude"]), float(r["longitude"]), r.get(column) or r["name"],
+                 int(r["population"])) for r in csv.DictReader(fh)]
     return tuple(sorted(rows, key=lambda r: -r[3]))
 
 

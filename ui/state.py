@@ -31,7 +31,7 @@ from geo.oblasts import OBLASTS
 from geo.origins import origin_label
 from geo.schema import EVENT_TYPES
 from geo.store import Facets, Store, open_store
-from geo.taxonomy import CLASSES, FAMILIES
+from geo.taxonomy import CLASSES, FAMILIES, class_label
 from ui.cache import data_version, new_run, store_read
 
 __all__ = ["data_version", "new_run"]  # kept here for the pages and views that import them
@@ -190,9 +190,10 @@ def _class_options(counts: dict[str, int], chosen: tuple[str, ...]) -> list[str]
 
 
 def _class_label(value: str, counts: dict[str, int]) -> str:
+    """The option's text in the page language (the stored value stays the English class)."""
     if value in FAMILIES:
         return t("filters.class.family", family=t(f"family.{value}"), n=len(FAMILIES[value]))
-    return f"{value} · {counts.get(value, 0):,}"
+    return f"{class_label(value, language())} · {counts.get(value, 0):,}"
 
 
 def sidebar_filters(facets: Facets) -> Filters:
