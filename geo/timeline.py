@@ -13,10 +13,16 @@ from datetime import date, datetime, timedelta
 
 import altair as alt
 import pandas as pd
+import vl_convert
 
 from geo.filters import Filters
+from geo.i18n import translate
 from geo.origins import origin_colour, origin_label, sort_groups
-from geo.taxonomy import family_of
+from geo.taxonomy import class_label, family_of, is_family
+
+# Vega's own date and number words per language ("січ. 2024", "1 234"): the app's chart and
+# the exported one name months alike. vl-convert ships the d3 locale tables.
+TIME_LOCALES = {"en": "en-US", "uk": "uk-UA"}
 
 MEASURES = {
     "events": "Events",
@@ -44,13 +50,9 @@ OTHER = "Other"
 CATEGORY_COLOURS = ("#0072B2", "#D55E00", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
                     "#882255", "#999933")
 OTHER_COLOUR, NONE_COLOUR = "#BBBBBB", "#8C8C8C"
-NONE_LABEL = {"class": "Class not stated", "model": "Model not stated",
-              "family": "Class not stated", "supplier": "Supplier not stated"}
 _COLUMNS = {"class": "weapon_class", "model": "weapon_model", "family": "weapon_class",
             "supplier": "weapon_supplier", "origin-family": "origin_group, weapon_class",
             "origin-class": "origin_group, weapon_class"}
-FAMILY_LABELS = {"drones": "drones", "missiles": "missiles", "bombs": "bombs",
-                 "artillery": "artillery", "other": "other weapons"}
 
 
 @dataclass(frozen=True)
@@ -164,21 +166,39 @@ def families_of(classes: str) -> str:
     return ";".join(sorted(f for f in found if f))
 
 
-def stack_label(stack: str, key: str) -> str:
-    """The legend text of one stack key."""
+def _what_label(value: str, lang: str) -> str:
+    """A family or class inside a stack label, lower case as in "Russia (RUS) · missiles"."""
+    if value == "other":  # the family and the class: "other weapons"
+        return translate("family.other.weapons", lang)
+    label = class_label(value, lang)
+    return label.lower() if is_family(value) else label
+
+
+def stack_label(stack: str, key: str, lang: str = "en") -> str:
+    """The legend text of one stack key in ``lang`` (models stay as the sources write them).
+
+    >>> stack_label("origin-family", "IRN|drones"), stack_label("origin-family", "IRN|drones", "uk")
+    ('Iran (IRN) · drones', 'Іран (IRN) · дрони')
+    """
+    if key == OTHER:
+        return translate("timeline.other", lang)
     if stack == "origin":
-        return origin_label(key)
+        return origin_label(key, lang)
     if stack == "supplier":
-        return origin_label(key).replace("Origin unknown", NONE_LABEL["supplier"]) if key \
-            else NONE_LABEL["supplier"]
+        known = key and origin_label(key) != origin_label("unknown")
+        return origin_label(key, lang) if known else translate("timeline.none.supplier", lang)
     if stack.startswith("origin-"):
         group, _, what = key.partition("|")
-        what = " / ".join(FAMILY_LABELS.get(w, w) for w in what.split(";") if w)
-        return f"{origin_label(group)} · {what or 'class not stated'}"
+        what = " / ".join(_what_label(w, lang) for w in what.split(";") if w)
+        return f"{origin_label(group, lang)} · {what or translate('timeline.none.what', lang)}"
+    if not key:
+        return translate(f"timeline.none.{stack}", lang)
     if stack == "family":
-        return (" / ".join(FAMILY_LABELS.get(w, w) for w in key.split(";")).capitalize()
-                if key else NONE_LABEL[stack])
-    return key.replace(";", " / ") if key else NONE_LABEL[stack]
+        text = " / ".join(_what_label(w, lang) for w in key.split(";"))
+        return text[:1].upper() + text[1:]
+    if stack == "class":
+        return " / ".join(class_label(c, lang) for c in key.split(";"))
+    return key.replace(";", " / ")
 
 
 def stack_colours(stack: str, keys: list[str]) -> list[str]:
@@ -228,8 +248,8 @@ _STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
          "month": pd.DateOffset(months=1)}
 
 
-def shape(frame: pd.DataFrame, measure: str, bin_: str = "week", stack: str = "origin"
-          ) -> pd.DataFrame:
+def shape(frame: pd.DataFrame, measure: str, bin_: str = "week", stack: str = "origin",
+          lang: str = "en") -> pd.DataFrame:
     """Chart-ready rows: period start/end, stack key and label, value; zero-report rows
     dropped. Stacks past the :data:`MAX_STACKS` largest are summed into "Other"."""
     if measure not in MEASURES:
@@ -249,7 +269,7 @@ def shape(frame: pd.DataFrame, measure: str, bin_: str = "week", stack: str = "o
         keep = set(totals.index[: MAX_STACKS - 1])
         out["key"] = out["key"].where(out["key"].isin(keep), OTHER)
         out = out.groupby(["period", "key"], as_index=False)["value"].sum()
-    out["label"] = [OTHER if k == OTHER else stack_label(stack, str(k)) for k in out["key"]]
+    out["label"] = [stack_label(stack, str(k), lang) for k in out["key"]]
     # Bars span their whole period (x to x2), so a week reads as a week at any zoom.
     out["period_end"] = out["period"] + _STEP[bin_]
     # "origin" kept under its old name: the app's tooltips and tests read it.
@@ -281,31 +301,36 @@ def time_format(data: pd.DataFrame, bin_: str) -> str:
 
 def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week",
                 *, height: int = 320, brush: bool = True, title: str | None = None,
-                stack: str = "origin") -> alt.Chart:
+                stack: str = "origin", lang: str = "en") -> alt.Chart:
     """Stacked bars (events, launched) or lines (share destroyed) by ``stack``.
 
     Axis rules for print: count ticks are whole numbers, every date label names its year
-    (``Sep 2022``, ``14 Oct 2024``) and labels that would touch are dropped.
+    (``Sep 2022``, ``14 Oct 2024``) and labels that would touch are dropped. Titles, stack
+    labels, month names and digit grouping are in ``lang``; the chart carries Vega's locale
+    (:func:`vega_locale`), which a caller's ``configure_*`` keeps.
     """
-    data = shape(frame, measure, bin_, stack)
+    data = shape(frame, measure, bin_, stack, lang)
+    stack_title = translate(f"stack.label.{stack}", lang)
+    x_title = translate(f"timeline.axis.{bin_}", lang)
+    y_title = translate(f"measure.{measure}", lang)
     keys = stack_order(data, stack)
     labels = dict(zip(data["key"], data["label"], strict=True))
     domain = [labels[k] for k in keys]
-    colour = alt.Color("label:N", title=STACKS[stack],
+    colour = alt.Color("label:N", title=stack_title,
                        scale=alt.Scale(domain=domain, range=stack_colours(stack, keys)),
-                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=300))
-    x = alt.X("period:T", title=f"{bin_.capitalize()} starting",
+                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=300,
+                                          titleLimit=400))
+    x = alt.X("period:T", title=x_title,
               axis=alt.Axis(format=time_format(data, bin_), labelOverlap="greedy",
                             labelSeparation=10, labelFlush=True, tickCount=8))
-    tooltip = [alt.Tooltip("period:T", title=f"{bin_.capitalize()} starting",
-                           format="%Y-%m-%d"),
-               alt.Tooltip("label:N", title=STACKS[stack]),
-               alt.Tooltip("value:Q", title=MEASURES[measure],
+    tooltip = [alt.Tooltip("period:T", title=x_title, format="%Y-%m-%d"),
+               alt.Tooltip("label:N", title=stack_title),
+               alt.Tooltip("value:Q", title=y_title,
                            format=".0%" if measure == "destroyed_share" else ",.0f")]
     base = alt.Chart(data, title=title) if title else alt.Chart(data)
     if measure == "destroyed_share":
         chart = base.mark_line(point=True).encode(
-            x=x, y=alt.Y("value:Q", title=_axis_title(measure), axis=alt.Axis(format="%"),
+            x=x, y=alt.Y("value:Q", title=_axis_title(y_title), axis=alt.Axis(format="%"),
                          scale=alt.Scale(domain=[0, 1])),
             color=colour, tooltip=tooltip)
     else:
@@ -314,18 +339,31 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
         base = alt.Chart(data, title=title) if title else alt.Chart(data)
         chart = base.mark_bar(stroke="white", strokeWidth=0.3).encode(
             x=x, x2="period_end:T",
-            y=alt.Y("sum(value):Q", title=_axis_title(measure), stack="zero",
+            y=alt.Y("sum(value):Q", title=_axis_title(y_title), stack="zero",
                     axis=alt.Axis(format=",d", tickMinStep=1)),
             color=colour, order=alt.Order("rank:Q"), tooltip=tooltip)
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))
-    return chart.properties(height=height, width="container")
+    chart = chart.properties(height=height, width="container")
+    return chart.configure(locale=vega_locale(lang)) if lang != "en" else chart
 
 
-def _axis_title(measure: str) -> str:
+def vega_locale(lang: str) -> dict:
+    """Vega's ``config.locale`` for ``lang``: d3's number and time tables, as vl-convert has
+    them (the browser's Vega reads the same keys).
+
+    >>> vega_locale("uk")["time"]["shortMonths"][0], vega_locale("uk")["number"]["decimal"]
+    ('січ.', ',')
+    """
+    name = TIME_LOCALES.get(lang, "en-US")
+    return {"number": vl_convert.get_format_locale(name),
+            "time": vl_convert.get_time_format_locale(name)}
+
+
+def _axis_title(title: str) -> str:
     """The measure without its "(attack reports)" note: a short chart's axis cuts long titles
     (the note stays in the tooltip and the Show control)."""
-    return MEASURES[measure].split(" (")[0]
+    return title.split(" (")[0]
 
 
 def brushed_dates(selection: object) -> tuple[date, date] | None:

@@ -7,7 +7,7 @@ from geo.timeline import brushed_dates, build_chart, timeline_query
 from ui.cache import query
 from ui.exportview import share_and_export
 from ui.page import events_metric, page
-from ui.state import request_dates, t
+from ui.state import language, request_dates, t
 from ui.timelineview import controls, counts
 
 p = page("Timeline")
@@ -19,7 +19,7 @@ frame = counts(p, view.per, view.stack)
 if frame.empty:
     st.info(t("overview.none"))
 else:
-    chart = build_chart(frame, view.show, view.per, stack=view.stack)
+    chart = build_chart(frame, view.show, view.per, stack=view.stack, lang=language())
     state = st.altair_chart(chart, key="timeline", on_select="rerun", selection_mode="brush",
                             width="stretch")
     picked = brushed_dates(getattr(state, "selection", None))

@@ -146,3 +146,21 @@ def test_timeline_page_reopens_its_link_and_notes_bad_values(tmp_path, monkeypat
     assert not bad.exception, bad.exception
     assert any("per='fortnight'" in w.value for w in bad.warning)
     assert bad.radio(key="tl_bin").value in ("day", "week", "month")
+
+
+def test_app_chart_in_ukrainian_has_ukrainian_axes_stacks_and_month_names(store, sample_events):
+    """The app's own chart was English with lang=uk ("Weapons launched", "Month starting",
+    "May 2023") while the page around it was Ukrainian."""
+    store.upsert(sample_events)
+    frame = stack_counts(store, Filters(), "month", "origin-family")
+    spec = build_chart(frame, "events", "month", stack="origin-family", lang="uk").to_dict()
+    enc = spec["encoding"]
+    assert enc["x"]["title"] == "Місяць" and enc["y"]["title"] == "Події"
+    assert enc["color"]["title"] == "Країна розробки · група класів"
+    assert "КНДР (PRK) · ракети" in enc["color"]["scale"]["domain"]
+    locale = spec["config"]["locale"]
+    assert locale["time"]["shortMonths"][4] == "трав." and locale["number"]["thousands"] == "\xa0"
+    english = build_chart(frame, "events", "month", stack="origin-family").to_dict()
+    assert english["encoding"]["x"]["title"] == "Month starting"
+    assert "North Korea (PRK) · missiles" in english["encoding"]["color"]["scale"]["domain"]
+    assert "locale" not in english.get("config", {})
