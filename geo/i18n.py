@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import string
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -153,3 +154,40 @@ def country_name(code: str, english: str, lang: str = DEFAULT_LANGUAGE) -> str:
     if lang == "uk":
         return COUNTRY_NAMES_UK.get(code, english)
     return english
+
+
+def code_label(prefix: str, code: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """One of our codes as readers of ``lang`` say it (message ``prefix.code``); a code we
+    have no message for (an old store, another tool's value) is shown as it is.
+
+    >>> code_label("type", "impact", "uk"), code_label("type", "zeppelin", "uk")
+    ('влучання', 'zeppelin')
+    """
+    text = "" if code is None else str(code)
+    texts = messages().get(f"{prefix}.{text}")
+    return (texts.get(lang) or texts[DEFAULT_LANGUAGE]) if texts else text
+
+
+def label_codes(values: Iterable[object], prefix: str, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """:func:`code_label` over a column; ``;``-joined codes are labelled one by one."""
+    return [" / ".join(code_label(prefix, part, lang) for part in str(v).split(";"))
+            if _present(v) else "" for v in values]
+
+
+def _present(value: object) -> bool:
+    """Not None, not NaN (``value != value``: pandas' missing float), not empty."""
+    return value is not None and value == value and str(value) != ""
+
+
+# Table columns holding our codes → the message prefix of their short labels (the Events
+# table; files and links keep the codes).
+TABLE_CODES = {"event_type": "type", "origin_basis": "table.basis",
+               "geo_precision": "table.precision", "verification": "detail.verified"}
+
+
+def label_table(frame, lang: str = DEFAULT_LANGUAGE):
+    """A copy of a pandas frame with its code columns (:data:`TABLE_CODES`) in ``lang``."""
+    if lang == DEFAULT_LANGUAGE:
+        return frame
+    return frame.assign(**{column: label_codes(frame[column], prefix, lang)
+                           for column, prefix in TABLE_CODES.items() if column in frame})

@@ -5,14 +5,13 @@ from dataclasses import replace
 import streamlit as st
 
 from geo import settings
+from geo.i18n import label_table
 from ui.cache import query
 from ui.detail import show_events
 from ui.exportview import share_and_export
 from ui.page import events_metric, page
-from ui.state import current_view, set_view, t
+from ui.state import current_view, language, set_view, t
 
-# Column → header shown to the reader (the data and CSV keep the canonical names). One dict,
-# so the translations can replace it in one place.
 # Column → message id: readable, translated headers; the data and exports keep the raw names.
 TABLE_COLUMNS = ["event_date", "event_type", "weapon_model", "weapon_origin", "weapon_supplier",
                  "origin_basis", "location", "admin1", "geo_precision", "launched", "destroyed",
@@ -29,7 +28,7 @@ page_no = st.number_input(t("events.page", pages=f"{pages:,}", rows=per_page),
                           min_value=1, max_value=pages, value=1, step=1, key="ev_page")
 frame = query(p.store, "events", p.filters, per_page, (int(page_no) - 1) * per_page)
 state = st.dataframe(
-    frame[TABLE_COLUMNS], hide_index=True, on_select="rerun",
+    label_table(frame[TABLE_COLUMNS], language()), hide_index=True, on_select="rerun",
     column_config={c: t(f"table.{c}") for c in TABLE_COLUMNS},
     selection_mode="single-row", key="ev_table", width="stretch",
 )

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geo import i18n
@@ -21,7 +22,7 @@ from geo.oblasts import OBLASTS
 from geo.origins import CERTAINTIES as ORIGIN_CERTAINTIES
 from geo.origins import origin_label
 from geo.render import STEPS
-from geo.schema import EVENT_TYPES, ORIGIN_BASES
+from geo.schema import ENUMS, EVENT_TYPES, ORIGIN_BASES
 from geo.taxonomy import FAMILIES
 from geo.timeline import BINS, MEASURES, STACKS
 from tests.test_pages import PAGES, run
@@ -214,3 +215,25 @@ def test_live_map_labels_oblasts_in_ukrainian():
     assert hover["UA-63"] == "Харківська область (UA-63)"
     english = json.loads(basemap_json(False))
     assert "Kharkiv" in [name for _lat, _lon, name in english["labels"]["oblasts"]]
+
+
+def test_events_table_shows_our_codes_in_ukrainian_and_keeps_unknown_values():
+    frame = pd.DataFrame({"event_type": ["impact", "attack"],
+                          "origin_basis": ["reported", "ambiguous"],
+                          "geo_precision": ["exact", None], "verification": ["reported", "x"],
+                          "weapon_origin": ["RUS;PRK", "IRN"]})
+    shown = i18n.label_table(frame, "uk")
+    assert list(shown["event_type"]) == ["влучання", "атака"]
+    assert list(shown["origin_basis"]) == ["заявлено", "неоднозначно"]
+    assert list(shown["geo_precision"]) == ["точно", ""]
+    assert list(shown["verification"]) == ["повідомлено", "x"]
+    assert list(shown["weapon_origin"]) == ["RUS;PRK", "IRN"]  # ISO codes stay codes
+    assert i18n.label_table(frame, "en") is frame
+    assert list(frame["event_type"]) == ["impact", "attack"]  # the data is not changed
+
+
+def test_every_code_of_a_table_column_has_a_short_label():
+    catalogue = i18n.messages()
+    for column, prefix in i18n.TABLE_CODES.items():
+        for code in ENUMS[column]:
+            assert f"{prefix}.{code}" in catalogue, (column, code)
