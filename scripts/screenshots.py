@@ -17,7 +17,7 @@ setup's copy) into a temporary DuckDB store with ``python -m geo import``, start
   missiles by month (TIMELINE below).
 
 At 1440 px a screenshot is the screen the reader sees first (the viewport); at 390 px it is
-the whole (short) page.
+the whole (short) page, up to 2,400 px.
 Every request that would leave the machine is refused and makes the run fail. The PNGs are
 reduced to a 256-colour palette (flat UI colours survive it; about a third of the size).
 The server, its store and its logs are removed at the end; only our own server process
@@ -60,6 +60,16 @@ SIZES = {1440: {"width": 1440, "height": 900}, 390: {"width": 390, "height": 844
 SCHEMES = ("light", "dark")
 LANGS = ("en", "uk")
 MAP_PATHS = 5  # the seed view draws at least this many event symbols and shaded oblasts
+MAX_HEIGHT = 2400
+# Where the page's last block ends (Streamlit's container adds a tall empty padding below).
+PAGE_HEIGHT = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const blocks = document.querySelector('[data-testid="stMainBlockContainer"]');
+    const last = blocks && blocks.firstElementChild;
+    return last ? Math.ceil(last.getBoundingClientRect().bottom + main.scrollTop + 32) : 0;
+}"""
+SCROLL_TOP = """() => document.querySelectorAll('[data-testid="stMain"],'
+    + ' [data-testid="stAppViewContainer"]').forEach(e => e.scrollTo(0, 0))"""
 WAIT_MS = 120_000  # one condition, on a busy 2-core machine
 
 
@@ -119,13 +129,20 @@ def photograph(browser, url: str, shot: tuple, out: Path) -> Path:
         else:
             page.locator(".vega-embed svg, .vega-embed canvas").first.wait_for(
                 state="visible", timeout=WAIT_MS)
+        if width < 640:
+            # A phone's page is short: all of it (the timeline's legend is under the chart).
+            # Streamlit scrolls inside its own container, so a "full page" screenshot would
+            # be the viewport: the screen is made as tall as the page instead.
+            tall = page.evaluate(PAGE_HEIGHT)
+            if tall > SIZES[width]["height"]:
+                page.set_viewport_size({"width": width, "height": min(tall, MAX_HEIGHT)})
+                wait_for_app(page, metric=False, timeout=WAIT_MS)
+        page.evaluate(SCROLL_TOP)
         page.mouse.move(0, 0)  # no hover tooltip in the picture
         page.evaluate("() => document.fonts.ready")
         page.wait_for_timeout(1500)  # Leaflet's fit and Vega's first paint settle
         target = out / f"{name}.png"
-        # A phone's page is short: all of it (the timeline's legend is under the chart).
-        page.screenshot(path=str(target), animations="disabled", caret="hide",
-                        full_page=width < 640)
+        page.screenshot(path=str(target), animations="disabled", caret="hide")
         if page.external_requests:
             raise SystemExit(f"{name}: requests left the machine: {page.external_requests[:5]}")
         if page.page_errors:
