@@ -315,7 +315,8 @@
     var box = el("span", "salvo-maplegend-swatch");
     if (!s) return box;
     if (s.badge) {
-      box.appendChild(el("span", "salvo-badge", s.badge));
+      // Looks like a badge on the map; another class, so it is never taken for one.
+      box.appendChild(el("span", "salvo-maplegend-badge", s.badge));
       return box;
     }
     if (s.shade) {

@@ -155,6 +155,21 @@ def test_phone_legend_is_a_collapsed_button_over_a_shorter_map(open_page):
     assert outside.pop("__count") == 27 and outside == {}, outside
 
 
+def test_phone_legend_follows_a_filter_change_and_stays_open(open_page):
+    page = open_page(PHONE)
+    open_seed(page)
+    frame = map_frame(page)
+    frame.get_by_role("button", name="Legend").click()
+    panel = frame.get_by_role("region", name="Map legend")
+    expect(panel).to_contain_text("Filter certainty: possible")
+    page.get_by_role("button", name="Expand sidebar").click()
+    page.get_by_test_id("stSidebar").get_by_text("stated", exact=True).click()
+    # The layers are redrawn: one legend, with the new certainty, still open.
+    expect(panel).to_contain_text("Filter certainty: stated")
+    expect(frame.locator(".salvo-maplegend")).to_have_count(1)
+    expect(panel).to_be_visible()
+
+
 def test_phone_legend_in_ukrainian_and_a_dark_browser(open_page):
     page = open_page(PHONE, "dark")
     goto(page, SEED + "&lang=uk")
