@@ -325,22 +325,19 @@
       box.appendChild(square);
       return box;
     }
-    var size = 2 * s.r + 2 * s.weight + 2, svg = document.createElementNS(SVG, "svg");
-    var c = document.createElementNS(SVG, "circle");
-    svg.setAttribute("width", size);
-    svg.setAttribute("height", size);
-    svg.setAttribute("aria-hidden", "true");
-    c.setAttribute("cx", size / 2);
-    c.setAttribute("cy", size / 2);
-    c.setAttribute("r", s.r);
-    c.setAttribute("fill", s.fill);
-    c.setAttribute("fill-opacity", s.fill_opacity);
-    c.setAttribute("stroke", s.ring);
-    c.setAttribute("stroke-width", s.weight);
-    if (s.dash) c.setAttribute("stroke-dasharray", s.dash);
-    svg.appendChild(c);
+    var size = 2 * s.r + 2 * s.weight + 2;
+    var svg = svgNode("svg", {width: size, height: size, "aria-hidden": "true"});
+    svg.appendChild(svgNode("circle", {
+      cx: size / 2, cy: size / 2, r: s.r, fill: s.fill, "fill-opacity": s.fill_opacity,
+      stroke: s.ring, "stroke-width": s.weight, "stroke-dasharray": s.dash || "none"}));
     box.appendChild(svg);
     return box;
+  }
+
+  function svgNode(tag, attributes) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attributes).forEach(function (k) { node.setAttribute(k, attributes[k]); });
+    return node;
   }
 
   function legendPanel(data, id) {
