@@ -16,6 +16,7 @@ Repeated texts (types, origin labels, styles) are sent once, as lookup tables.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from jinja2 import Template
 from geo.assets import CSS_LINKS, JS_LINKS
 from geo.escape import for_map, for_script_json, link_html, safe_links
 from geo.i18n import oblast_name, short_oblast_name
+from geo.map_legend import legend_data
 from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existing imports
     CREDITS,
     PRECISION_RADIUS,
@@ -351,6 +353,23 @@ def layers(plan: MapPlan) -> list[folium.FeatureGroup]:
     """The dynamic layers for ``plan`` (areas below symbols)."""
     top = points_layer(plan.points) if plan.mode == "points" else grid_layer(plan.grid, plan.zoom)
     return [area_layer(plan), top]
+
+
+def legend_json(plan: MapPlan, certainty: str | None, lang: str = "en") -> str:
+    """The phone legend's JSON. Its texts stay plain (salvo-map.js sets them with
+    ``textContent``, never as HTML); ``{{``, ``{%`` and ``{#`` are written as ``\\u007b…``
+    so the script stays inert should a Jinja template ever see it (JSON itself never has a
+    brace after a brace, so every such pair is inside a string)."""
+    text = for_script_json(legend_data(plan, certainty, lang, short=True))
+    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
+
+
+def legend_layer(plan: MapPlan, certainty: str | None, lang: str = "en") -> folium.FeatureGroup:
+    """The collapsible legend over the map (shown on a narrow map only, see salvo-map.css);
+    a layer, so it follows the filters like the symbols do."""
+    group = folium.FeatureGroup(name="legend")
+    LeafletScript("legend", legend_json(plan, certainty, lang), name="legend").add_to(group)
+    return group
 
 
 def source_links_html(sources: str) -> str:

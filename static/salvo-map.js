@@ -6,8 +6,10 @@
  *   SalvoMap.points(parent, data)          one symbol per event; shared spots as a badge
  *   SalvoMap.grid(parent, data)            aggregated circles with counts
  *   SalvoMap.areas(parent, data)           oblasts shaded by their dominant origin
- * Every text in the JSON was escaped in Python (geo.escape.for_map), so it is set as HTML
- * here and shows as the original text; nothing from the data is evaluated.
+ *   SalvoMap.legend(parent, data)          the collapsible legend over a narrow map
+ * Every text in the layers' JSON was escaped in Python (geo.escape.for_map), so it is set as
+ * HTML here and shows as the original text; nothing from the data is evaluated. The
+ * legend's texts are plain and only ever set with textContent.
  *
  * A click on an event tells the Streamlit page which event it was (its id, not a position:
  * several events can share a settlement centre) through streamlit-folium's returned
@@ -294,6 +296,131 @@
     return group;
   }
 
+
+  // ---- legend over the map (a phone's; the page shows a legend column on a desktop) ------
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var legendOpen = false;  // the reader's choice, kept when a filter change redraws it
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  /* A swatch from geo/map_legend.py: the map's own circle (SVG, same stroke and dash), a
+     count badge, or a shaded square. Only numbers and colours from our palette. */
+  function legendSwatch(s) {
+    var box = el("span", "salvo-maplegend-swatch");
+    if (!s) return box;
+    if (s.badge) {
+      // Looks like a badge on the map; another class, so it is never taken for one.
+      box.appendChild(el("span", "salvo-maplegend-badge", s.badge));
+      return box;
+    }
+    if (s.shade) {
+      var square = el("span", "salvo-maplegend-shade");
+      square.style.background = s.shade;
+      box.appendChild(square);
+      return box;
+    }
+    var size = 2 * s.r + 2 * s.weight + 2;
+    var svg = svgNode("svg", {width: size, height: size, "aria-hidden": "true"});
+    svg.appendChild(svgNode("circle", {
+      cx: size / 2, cy: size / 2, r: s.r, fill: s.fill, "fill-opacity": s.fill_opacity,
+      stroke: s.ring, "stroke-width": s.weight, "stroke-dasharray": s.dash || "none"}));
+    box.appendChild(svg);
+    return box;
+  }
+
+  function svgNode(tag, attributes) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attributes).forEach(function (k) { node.setAttribute(k, attributes[k]); });
+    return node;
+  }
+
+  function legendPanel(data, id) {
+    var panel = el("div", "salvo-maplegend-panel");
+    panel.id = id;
+    panel.setAttribute("role", "region");
+    panel.setAttribute("aria-label", data.label);
+    panel.tabIndex = -1;  // a click inside keeps the focus here (Escape folds it), not the map
+    data.sections.forEach(function (section) {
+      var part = el("div", "salvo-maplegend-section");
+      if (section.title) {
+        var head = el("div", "salvo-maplegend-title", section.title);
+        if (section.note) head.appendChild(el("span", "salvo-maplegend-note",
+                                              " " + section.note));
+        part.appendChild(head);
+      }
+      section.rows.forEach(function (row) {
+        var line = el("div", row.muted ? "salvo-maplegend-row salvo-muted"
+                                       : "salvo-maplegend-row");
+        line.appendChild(legendSwatch(row.swatch));
+        line.appendChild(el("span", "salvo-maplegend-text", row.text));
+        part.appendChild(line);
+      });
+      if (section.foot) {
+        var foot = el("div", "salvo-maplegend-foot", section.foot[0] + " ");
+        foot.appendChild(el("b", "", section.foot[1]));
+        if (section.foot[2]) foot.appendChild(document.createTextNode(" \u2014 " +
+                                                                      section.foot[2]));
+        part.appendChild(foot);
+      }
+      panel.appendChild(part);
+    });
+    panel.appendChild(el("div", "salvo-maplegend-counts", data.counts));
+    return panel;
+  }
+
+  function legendControl(data) {
+    var control = L.control({position: "topright"});
+    control.onAdd = function () {
+      var box = el("div", "leaflet-control salvo-maplegend");
+      var id = "salvo-maplegend-panel";
+      var button = el("button", "salvo-maplegend-toggle", data.button);
+      button.type = "button";
+      button.setAttribute("aria-controls", id);
+      var panel = legendPanel(data, id);
+      function show(open) {
+        legendOpen = open;
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        panel.hidden = !open;
+      }
+      button.addEventListener("click", function () { show(!legendOpen); });
+      // Keys pressed in the legend are the legend's: Leaflet's keyboard handler on the map
+      // would pan or zoom on arrows and +/-. Escape folds it and gives the button focus.
+      box.addEventListener("keydown", function (e) {
+        e.stopPropagation();
+        if (e.key === "Escape" && legendOpen) {
+          show(false);
+          button.focus();
+        }
+      });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      box.appendChild(button);
+      box.appendChild(panel);
+      show(legendOpen);
+      return box;
+    };
+    return control;
+  }
+
+  /* A layer holding the control: added and removed with its feature group, which
+     streamlit-folium replaces when the filters change. */
+  function legend(parent, data) {
+    var control = null, layer = new L.Layer();
+    layer.onAdd = function (map) { control = legendControl(data).addTo(map); };
+    layer.onRemove = function () {
+      if (control) control.remove();
+      control = null;
+    };
+    parent.addLayer(layer);
+    return layer;
+  }
+
   window.SalvoMap = {basemap: basemap, points: points, grid: grid, areas: areas,
-                     collapse: collapse};
+                     legend: legend, collapse: collapse};
 }());

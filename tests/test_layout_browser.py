@@ -1,8 +1,7 @@
 """Layout in a real browser: a 390 px phone, a dark browser, a bad link (issue 12).
 
 Same live server and Chromium as tests/test_browser.py (fixtures in tests/browser.py). The
-README screenshots map-{1440,390}-{light,dark}.png and timeline.png are written here, only
-with SALVO_WRITE_SCREENSHOTS=1.
+README's screenshots are written by scripts/screenshots.py (same views, both languages).
 """
 
 from __future__ import annotations
@@ -19,12 +18,12 @@ except ImportError:  # conftest skips (locally) or fails (CI) every browser test
 from tests.browser import (
     MAP_IFRAME,
     goto,
+    map_frame,
     map_js_frame,
     map_view,
     metric,
     new_page,
     oblasts_outside_view,
-    screenshot,
     settle_map,
     wait_for_app,
     wait_for_map,
@@ -103,28 +102,104 @@ def test_seed_map_fits_the_screen_in_light_and_dark(open_page, width, scheme):
     else:
         assert background > 0.9, f"light browser, dark page: {page_background(page)}"
         assert land > 0.8, f"light browser, dark land on the map: {land_fill(page)}"
-    screenshot(page, f"map-{width}-{scheme}")
 
 
-def test_phone_shows_the_legend_right_under_a_shorter_map(open_page):
+def inside(inner: dict | None, outer: dict | None) -> bool:
+    """Whether box ``inner`` lies within box ``outer`` (page coordinates, 1 px slack)."""
+    assert inner is not None and outer is not None, (inner, outer)
+    return (inner["x"] >= outer["x"] - 1 and inner["y"] >= outer["y"] - 1
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1)
+
+
+def test_phone_legend_is_a_collapsed_button_over_a_shorter_map(open_page):
     page = open_page(PHONE)
     open_seed(page)
     # The filters wait in Streamlit's sidebar drawer, closed on a phone.
     expect(page.get_by_role("button", name="Expand sidebar")).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
-    legend = page.get_by_test_id("stMain").get_by_text("Weapon origin", exact=True)
-    legend.scroll_into_view_if_needed()
-    frame = page.locator(MAP_IFRAME).bounding_box()
-    top = legend.bounding_box()
-    assert frame is not None and top is not None
-    assert frame["height"] < PHONE["height"] * 0.6, f"the map fills the phone: {frame}"
+    # No legend column stacked under the map: the legend is the map's own button.
+    expect(page.get_by_test_id("stMain").get_by_text("Weapon origin", exact=True)
+           ).to_be_hidden()
+    frame_box = page.locator(MAP_IFRAME).bounding_box()
+    assert frame_box is not None
+    assert frame_box["height"] < PHONE["height"] * 0.6, f"the map fills the phone: {frame_box}"
+    frame = map_frame(page)
+    button = frame.get_by_role("button", name="Legend")
+    panel = frame.get_by_role("region", name="Map legend")
+    expect(button).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(panel).to_be_hidden()
+    assert inside(button.bounding_box(), frame_box), "the Legend button is not over the map"
+
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(panel).to_be_visible()
+    for text in ("Weapon origin", "North Korea (PRK)", "Russia / North Korea (RUS/PRK)",
+                 "How the origin is known", "Size = location precision", "On the map:"):
+        expect(panel).to_contain_text(text)
+    assert inside(panel.bounding_box(), frame_box), "the open legend spills out of the map"
+    # Keyboard: Escape folds it back onto the button, Enter opens it again.
+    panel.get_by_text("North Korea (PRK)", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "true")
+
     # Leaflet's own size is the frame's (not st_folium's 620 px cut off by a shorter frame),
-    # so the fit to Ukraine is what is visible.
-    assert abs(map_view(page)["height"] - frame["height"]) <= 2, (map_view(page), frame)
+    # so the fit to Ukraine is what is visible, legend button and all.
+    assert abs(map_view(page)["height"] - frame_box["height"]) <= 2, (map_view(page), frame_box)
     outside = oblasts_outside_view(page)
     assert outside.pop("__count") == 27 and outside == {}, outside
-    gap = top["y"] - (frame["y"] + frame["height"])
-    assert 0 <= gap < PHONE["height"] / 4, f"legend {gap:.0f} px below the map"
+
+
+def test_phone_legend_follows_a_filter_change_and_stays_open(open_page):
+    page = open_page(PHONE)
+    open_seed(page)
+    frame = map_frame(page)
+    frame.get_by_role("button", name="Legend").click()
+    panel = frame.get_by_role("region", name="Map legend")
+    expect(panel).to_contain_text("Filter certainty: possible")
+    page.get_by_role("button", name="Expand sidebar").click()
+    page.get_by_test_id("stSidebar").get_by_text("stated", exact=True).click()
+    # The layers are redrawn: one legend, with the new certainty, still open.
+    expect(panel).to_contain_text("Filter certainty: stated")
+    expect(frame.locator(".salvo-maplegend")).to_have_count(1)
+    expect(panel).to_be_visible()
+
+
+def test_phone_legend_in_ukrainian_and_a_dark_browser(open_page):
+    page = open_page(PHONE, "dark")
+    goto(page, SEED + "&lang=uk")
+    wait_for_app(page, metric=False)
+    wait_for_map(page)
+    frame = map_frame(page)
+    button = frame.get_by_role("button", name="Легенда")
+    button.focus()
+    page.keyboard.press("Enter")
+    panel = frame.get_by_role("region", name="Легенда мапи")
+    expect(panel).to_be_visible()
+    for text in ("Країна розробки зброї", "КНДР (PRK)", "Як відома країна розробки"):
+        expect(panel).to_contain_text(text)
+    expect(panel).not_to_contain_text("Weapon origin")
+    colours = panel.evaluate("p => [getComputedStyle(p).backgroundColor,"
+                             " getComputedStyle(p).color]")
+    assert luminance(colours[0]) < 0.3 and luminance(colours[1]) > 0.7, colours
+
+
+def test_desktop_keeps_the_legend_column_beside_the_map(open_page):
+    page = open_page(DESKTOP)
+    open_seed(page)
+    legend = page.get_by_test_id("stMain").get_by_text("Weapon origin", exact=True)
+    expect(legend).to_be_visible()
+    frame_box, legend_box = page.locator(MAP_IFRAME).bounding_box(), legend.bounding_box()
+    assert frame_box is not None and legend_box is not None
+    assert legend_box["x"] >= frame_box["x"] + frame_box["width"], "legend not beside the map"
+    assert frame_box["y"] <= legend_box["y"] < frame_box["y"] + frame_box["height"] / 4
+    # The map's own legend button is for a narrow map only: no second legend here.
+    expect(map_frame(page).locator(".salvo-maplegend")).to_be_hidden()
 
 
 def test_bad_link_names_each_ignored_value_and_never_shows_it(open_page, e2e_counts):
@@ -152,7 +227,6 @@ def test_timeline_of_iranian_drones_and_russian_cruise_missiles(open_page):
     chart.wait_for(state="visible")
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_role("radio", name="month")).to_be_checked()
-    screenshot(page, "timeline")
 
 
 @pytest.mark.parametrize("path", ["/Timeline", "/Events"])

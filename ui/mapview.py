@@ -13,7 +13,7 @@ import streamlit as st
 from geo import settings
 from geo.filters import Filters
 from geo.mapplan import MapPlan, events_at, plan_map
-from geo.maps import base_map, layers
+from geo.maps import base_map, layers, legend_layer
 from geo.store import BBox, Store
 from ui.cache import store_read
 from ui.state import current_view, language, set_view
@@ -56,7 +56,8 @@ def opening_view() -> tuple[tuple[float, float] | None, int | None]:
 
 
 def map_state(store: Store, filters: Filters):
-    """The plan, the base map, its layers, and the opening centre/zoom (None: fit)."""
+    """The plan, the base map, its layers (the last one the legend over the map), and the
+    opening centre/zoom (None: fit)."""
     center, zoom = opening_view()
     view = current_view()
     plan_zoom = int(view.zoom or zoom or 6)
@@ -67,7 +68,9 @@ def map_state(store: Store, filters: Filters):
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"),
                     fit=center is None, lang=language(), **kwargs)
-    return plan, base, layers(plan), center, zoom
+    # The legend over the map (a phone's); on a desktop the legend column shows instead.
+    legend = legend_layer(plan, getattr(filters, "certainty", None), language())
+    return plan, base, [*layers(plan), legend], center, zoom
 
 
 def clicked_ids(returned: dict, plan: MapPlan) -> list[str] | None:
