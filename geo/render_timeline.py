@@ -72,7 +72,7 @@ def timeline_spec(counts: pd.DataFrame, ctx: Context, options: ImageOptions, bin
                                 stack=translate(f"stack.{options.stack}", options.lang))
     lines = caption_lines(ctx, counts_line, width - 20, lang=options.lang)
     chart = build_chart(counts, options.measure, bin_, brush=False, stack=options.stack,
-                        lang=options.lang)
+                        lang=options.lang, legend_columns=3)
     chart = chart.properties(
         width=width, height=height,
         title=title_params(wrap_title(timeline_title(options, ctx, bin_), width - 20), lines),

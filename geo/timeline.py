@@ -301,13 +301,16 @@ def time_format(data: pd.DataFrame, bin_: str) -> str:
 
 def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week",
                 *, height: int = 320, brush: bool = True, title: str | None = None,
-                stack: str = "origin", lang: str = "en") -> alt.Chart:
+                stack: str = "origin", lang: str = "en", legend_columns: int = 1
+                ) -> alt.Chart:
     """Stacked bars (events, launched) or lines (share destroyed) by ``stack``.
 
     Axis rules for print: count ticks are whole numbers, every date label names its year
     (``Sep 2022``, ``14 Oct 2024``) and labels that would touch are dropped. Titles, stack
     labels, month names and digit grouping are in ``lang``; the chart carries Vega's locale
-    (:func:`vega_locale`), which a caller's ``configure_*`` keeps.
+    (:func:`vega_locale`), which a caller's ``configure_*`` keeps. The legend is one column
+    by default: the page's chart does not know its width, and three columns ran off a phone;
+    an image of known width asks for more.
     """
     data = shape(frame, measure, bin_, stack, lang)
     stack_title = translate(f"stack.label.{stack}", lang)
@@ -318,8 +321,8 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
     domain = [labels[k] for k in keys]
     colour = alt.Color("label:N", title=stack_title,
                        scale=alt.Scale(domain=domain, range=stack_colours(stack, keys)),
-                       legend=alt.Legend(orient="bottom", columns=3, labelLimit=300,
-                                          titleLimit=400))
+                       legend=alt.Legend(orient="bottom", columns=legend_columns,
+                                         labelLimit=300, titleLimit=400))
     x = alt.X("period:T", title=x_title,
               axis=alt.Axis(format=time_format(data, bin_), labelOverlap="greedy",
                             labelSeparation=10, labelFlush=True, tickCount=8))
