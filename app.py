@@ -8,7 +8,7 @@ from geo.origins import origin_label
 from geo.timeline import origin_totals
 from ui.cache import query
 from ui.page import events_metric, page
-from ui.state import language, t
+from ui.state import language, num, t
 from ui.syncview import data_as_of
 
 p = page("Overview")
@@ -21,11 +21,11 @@ events_metric(p, count)
 figures = origin_totals(query(p.store, "timeline", p.filters, "month"))
 cols = st.columns(max(1, min(5, len(figures))))
 for col, (group, n) in zip(cols, list(figures.items())[:5], strict=False):
-    col.metric(origin_label(group, lang), f"{n:,}")
+    col.metric(origin_label(group, lang), num(n))
 
 first = format_date(p.facets.first, lang) if p.facets.first else "—"
 last = format_date(p.facets.last, lang) if p.facets.last else "—"
-st.markdown(t("overview.holds", total=f"{p.facets.total:,}", first=first, last=last))
+st.markdown(t("overview.holds", total=p.facets.total, first=first, last=last))
 data_as_of(p.store)
 
 st.subheader(t("overview.latest"))

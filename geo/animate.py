@@ -209,7 +209,7 @@ def _counts(ctx: Context, options: ImageOptions, mode: str | None) -> str:
     step, spans = spans_for(ctx, options)
     first = ctx.first or ctx.exported_on
     lang = options.lang
-    text = translate("caption.gif.counts", lang, total=f"{ctx.total:,}",
+    text = translate("caption.gif.counts", lang, total=ctx.total,
                      step=step_word(step, lang), first=_day(first, lang),
                      last=_day(ctx.last or first, lang), frames=len(spans))
     if mode is None:
@@ -286,8 +286,8 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
             values["newest"] = point_rows(plan.points[new])
         unit = step_word("day" if start == end else step, lang)
         values["stamp"] = [{"big": stamp, "small": translate(
-            "caption.gif.stamp", lang, n=f"{plan.total - previous:,}", unit=unit,
-            total=f"{plan.total:,}", first=_day(first, lang))}]
+            "caption.gif.stamp", lang, n=plan.total - previous, unit=unit,
+            total=plan.total, first=_day(first, lang))}]
         previous = plan.total
         overlays.append((fill_template(template, values), stamp))
     return base, frame, overlays

@@ -185,13 +185,13 @@ def bound_query(params: Mapping[str, object], notes: list[str],
         out[name] = items
     shown: str | Note = ", ".join(cut[:5])
     if len(cut) > 5:
-        shown = Note("note.names_more", names=shown, n=f"{len(cut) - 5:,}")
+        shown = Note("note.names_more", names=shown, n=len(cut) - 5)
     lists = ", ".join(trimmed)
     if cut and trimmed:
-        notes.append(Note("note.link_long.both", names=shown, limit=f"{limit:,}",
+        notes.append(Note("note.link_long.both", names=shown, limit=limit,
                           max=MAX_VALUES, lists=lists))
     elif cut:
-        notes.append(Note("note.link_long.cut", names=shown, limit=f"{limit:,}"))
+        notes.append(Note("note.link_long.cut", names=shown, limit=limit))
     elif trimmed:
         notes.append(Note("note.link_long.trimmed", max=MAX_VALUES, lists=lists))
     return out

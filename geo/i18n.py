@@ -98,7 +98,33 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     if texts is None:
         raise KeyError(f"no message {key!r} in {MESSAGES_FILE.name}")
     text = texts.get(lang) or texts[DEFAULT_LANGUAGE]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{name: format_number(v, lang) if _is_count(v) else v
+                          for name, v in values.items()})
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Ukrainian groups digits with a space (ДСТУ; d3's uk-UA locale too): a no-break space, so a
+# number never wraps across lines.
+THOUSANDS = {"en": ",", "uk": "\u00a0"}
+
+
+def format_number(value: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A whole number as readers of ``lang`` group its digits.
+
+    >>> format_number(10252, "en"), format_number(10252, "uk"), format_number(-999, "uk")
+    ('10,252', '10\xa0252', '-999')
+
+    A message's whole-number values are formatted this way by :func:`translate`:
+
+    >>> translate("metric.events.help", "uk", total=1234)
+    'із 1\xa0234 у сховищі'
+    """
+    return f"{value:,}".replace(",", THOUSANDS.get(lang, ","))
 
 
 def format_date(value: date, lang: str = DEFAULT_LANGUAGE, *, short: bool = False) -> str:

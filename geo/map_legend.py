@@ -78,6 +78,6 @@ def legend_data(plan: MapPlan, certainty: str | None, lang: str = "en", *,
             {"title": tr("legend.size"), "rows": sizes},
             {"title": "", "rows": extra},
         ],
-        "counts": tr("legend.counts", point=f"{kinds.get('point', 0):,}",
-                     area=f"{kinds.get('area', 0):,}", none=f"{kinds.get('none', 0):,}"),
+        "counts": tr("legend.counts", point=kinds.get('point', 0),
+                     area=kinds.get('area', 0), none=kinds.get('none', 0)),
     }

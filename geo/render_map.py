@@ -237,16 +237,16 @@ def counts_text(plan: MapPlan, ctx: Context, lang: str = "en") -> str:
 def _counts_text_in(plan: MapPlan, ctx: Context, lang: str) -> str:
     k = plan.kinds
     if plan.mode == "grid":
-        drawn = translate("caption.drawn.grid", lang, n=f"{k['point']:,}")
+        drawn = translate("caption.drawn.grid", lang, n=k['point'])
     elif plan.shown_points < k["point"]:
-        drawn = translate("caption.drawn.partial", lang, shown=f"{plan.shown_points:,}",
-                          n=f"{k['point']:,}")
+        drawn = translate("caption.drawn.partial", lang, shown=plan.shown_points,
+                          n=k['point'])
     else:
-        drawn = translate("caption.drawn.points", lang, n=f"{k['point']:,}")
+        drawn = translate("caption.drawn.points", lang, n=k['point'])
         if stack_rows(point_rows(plan.points)):
             drawn += translate("caption.drawn.stacked", lang)
-    return translate("caption.map_counts", lang, total=f"{ctx.total:,}", drawn=drawn,
-                     area=f"{k['area']:,}", none=f"{k['none']:,}")
+    return translate("caption.map_counts", lang, total=ctx.total, drawn=drawn,
+                     area=k['area'], none=k['none'])
 
 
 def origin_breakdown(plan: MapPlan, lang: str = "en") -> tuple[str, ...]:

@@ -68,7 +68,7 @@ def timeline_spec(counts: pd.DataFrame, ctx: Context, options: ImageOptions, bin
     if options.measure != "events":
         counts_line += f" Shown: {MEASURES[options.measure].lower()}."
     if options.lang != "en":
-        counts_line = translate("caption.timeline_counts", options.lang, total=f"{ctx.total:,}",
+        counts_line = translate("caption.timeline_counts", options.lang, total=ctx.total,
                                 stack=translate(f"stack.{options.stack}", options.lang))
     lines = caption_lines(ctx, counts_line, width - 20, lang=options.lang)
     chart = build_chart(counts, options.measure, bin_, brush=False, stack=options.stack,

@@ -24,7 +24,7 @@ events_metric(p, total)
 
 per_page = settings.get("table_page_rows")
 pages = max(1, -(-total // per_page))
-page_no = st.number_input(t("events.page", pages=f"{pages:,}", rows=per_page),
+page_no = st.number_input(t("events.page", pages=pages, rows=per_page),
                           min_value=1, max_value=pages, value=1, step=1, key="ev_page")
 frame = query(p.store, "events", p.filters, per_page, (int(page_no) - 1) * per_page)
 state = st.dataframe(

@@ -11,7 +11,7 @@ from ui.syncview import source_panel
 p = page("Import", minimum_role="editor", filters=False)
 st.title(t("import.title"))
 limit_mb, limit_rows = settings.get("upload_max_mb"), settings.get("upload_max_rows")
-st.markdown(t("import.intro", mb=limit_mb, rows=f"{limit_rows:,}"))
+st.markdown(t("import.intro", mb=limit_mb, rows=limit_rows))
 lang = language()
 fmt = st.selectbox(t("import.format"), FORMATS, key="imp_format",
                    format_func=lambda name: format_label(name, lang))

@@ -34,7 +34,7 @@ from geo.importers import FORMATS as FORMAT_LIST
 from geo.importers.dedupe import find_cross_source_duplicates
 from geo.importers.generic import FIELDS, remember_mapping
 from geo.store import Store, StoreError, UpsertResult
-from ui.state import language, t
+from ui.state import language, num, t
 
 FORMATS = ("auto", *FORMAT_NAMES)
 # English descriptions (the CLI's); the page shows messages import.format.<name>.
@@ -80,8 +80,8 @@ def read_upload(name: str, data: bytes, fmt: str, *, mapping: dict[str, str] | N
         os.unlink(tmp)
     result.path = name
     if result.rows_read > settings.get("upload_max_rows"):
-        return None, t("import.too_many", name=name, rows=f"{result.rows_read:,}",
-                       limit=f"{settings.get('upload_max_rows'):,}")
+        return None, t("import.too_many", name=name, rows=result.rows_read,
+                       limit=settings.get('upload_max_rows'))
     return result, None
 
 
@@ -90,7 +90,7 @@ def _progress_bar():
 
     def update(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0),
-                     text=t("import.read_progress", done=f"{done:,}", total=f"{total:,}"))
+                     text=t("import.read_progress", done=done, total=total))
 
     return bar, update
 
@@ -159,12 +159,12 @@ def _links_with_store(store: Store, result: ImportResult) -> list[tuple[str, str
 def show_report(result: ImportResult, name: str, store: Store | None = None) -> None:
     report = result.report()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("import.rows_read"), f"{result.rows_read:,}")
-    c2.metric(t("import.accepted"), f"{len(result.events):,}")
-    c3.metric(t("import.rejected"), f"{len(result.rejections):,}")
+    c1.metric(t("import.rows_read"), num(result.rows_read))
+    c2.metric(t("import.accepted"), num(len(result.events)))
+    c3.metric(t("import.rejected"), num(len(result.rejections)))
     geocoded = sum(v for k, v in result.notes.items()
                    if k.startswith("geocoded_") and k != "geocoded_same_name_ranked")
-    c4.metric(t("import.geocoded"), f"{geocoded:,}")
+    c4.metric(t("import.geocoded"), num(geocoded))
     st.caption(t("import.format_file", format=for_markdown(result.format),
                  file=for_markdown(name)))
     # The tables' values are the importer's (English, as the CLI report writes them); their
@@ -205,13 +205,13 @@ def outcome_text(result: ImportResult) -> str:
     """The verdict in words: nothing usable, a partial file, or every row accepted."""
     top = "; ".join(f"{g['count']}× {g['reason']}"
                     for g in result.report()["rejections_by_reason"][:3])
-    rows = f"{result.rows_read:,}"
+    rows = result.rows_read
     if not len(result.events):
         return " ".join([t("import.outcome.none", rows=rows),
                          *([t("import.outcome.reasons", top=top)] if top else []),
                          t("import.outcome.check")])
     if result.rejections:
-        return " ".join([t("import.outcome.partial", rejected=f"{len(result.rejections):,}",
+        return " ".join([t("import.outcome.partial", rejected=len(result.rejections),
                            rows=rows), t("import.outcome.reasons", top=top)])
     return t("import.outcome.all", rows=rows)
 
@@ -251,7 +251,7 @@ def import_flow(store: Store, upload, fmt: str) -> None:
         return
     if result.rejections:
         st.warning(for_markdown(verdict))
-    if st.button(t("import.add", n=f"{len(result.events):,}"), type="primary"):
+    if st.button(t("import.add", n=len(result.events)), type="primary"):
         try:
             outcome, attributed = add_to_store(store, result)
         except StoreError as exc:  # disk full, damaged file: the reason in one line
@@ -261,7 +261,7 @@ def import_flow(store: Store, upload, fmt: str) -> None:
             unmapped = {f: "" for f in FIELDS if f not in result.mapping}
             remember_mapping(result.columns, unmapped | result.mapping, date_order)
         gained = sum(attributed.gained.values())
-        st.success(t("import.stored", inserted=f"{outcome.inserted:,}",
-                     updated=f"{outcome.updated:,}", unchanged=f"{outcome.unchanged:,}",
-                     rows=f"{result.rows_read:,}", rejected=f"{len(result.rejections):,}",
-                     gained=f"{gained:,}"))
+        st.success(t("import.stored", inserted=outcome.inserted,
+                     updated=outcome.updated, unchanged=outcome.unchanged,
+                     rows=result.rows_read, rejected=len(result.rejections),
+                     gained=gained))

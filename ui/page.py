@@ -18,6 +18,7 @@ from ui.state import (
     language_switch,
     navigation,
     new_run,
+    num,
     sidebar_filters,
     t,
     write_url,
@@ -68,8 +69,8 @@ def events_metric(page: Page, count: int) -> None:
     certain = bool(f.origins or f.suppliers or f.classes)
     name, explained = t(f"certainty.{f.certainty}"), t(f"certainty.{f.certainty}.help")
     note = t("metric.certainty.help", certainty=name, help=explained) if certain else ""
-    st.metric(t("metric.events"), f"{count:,}",
-              help=t("metric.events.help", total=f"{page.facets.total:,}") + note)
+    st.metric(t("metric.events"), num(count),
+              help=t("metric.events.help", total=page.facets.total) + note)
     if certain:
         # Our own constant text (no data in it): plain Markdown.
         st.caption(t("metric.certainty", certainty=name, help=explained))

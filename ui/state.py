@@ -25,7 +25,14 @@ from geo.filters import (
     parse_query,
     to_query,
 )
-from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_header, oblast_name, translate
+from geo.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    format_number,
+    language_from_header,
+    oblast_name,
+    translate,
+)
 from geo.importers import read_events
 from geo.oblasts import OBLASTS
 from geo.origins import origin_label
@@ -123,6 +130,11 @@ def t(key: str, **values: object) -> str:
     return translate(key, language(), **values)
 
 
+def num(value: int) -> str:
+    """A count grouped as the page's language writes it ("10,252" / "10 252")."""
+    return format_number(value, language())
+
+
 def language_switch(box) -> str:
     """A small English/Українська choice; a choice made here goes into the URL."""
     _init_language()
@@ -193,7 +205,7 @@ def _class_label(value: str, counts: dict[str, int]) -> str:
     """The option's text in the page language (the stored value stays the English class)."""
     if value in FAMILIES:
         return t("filters.class.family", family=t(f"family.{value}"), n=len(FAMILIES[value]))
-    return f"{class_label(value, language())} · {counts.get(value, 0):,}"
+    return f"{class_label(value, language())} · {num(counts.get(value, 0))}"
 
 
 def sidebar_filters(facets: Facets) -> Filters:
@@ -230,7 +242,7 @@ def sidebar_filters(facets: Facets) -> Filters:
     origins = bar.multiselect(
         t("filters.origin"), _options(facets.origins, tuple(ss["w_origins"])),
         key="w_origins", placeholder=t("filters.choose"),
-        format_func=lambda o: f"{origin_label(o, lang)} · {facets.origins.get(o, 0):,}",
+        format_func=lambda o: f"{origin_label(o, lang)} · {num(facets.origins.get(o, 0))}",
         help=t("filters.origin.help"))
     supplier_counts = facets.suppliers
     suppliers = bar.multiselect(
@@ -239,7 +251,7 @@ def sidebar_filters(facets: Facets) -> Filters:
                                         if o not in supplier_counts}},
                  tuple(ss["w_suppliers"])), key="w_suppliers",
         placeholder=t("filters.choose"),
-        format_func=lambda o: f"{origin_label(o, lang)} · {supplier_counts.get(o, 0):,}",
+        format_func=lambda o: f"{origin_label(o, lang)} · {num(supplier_counts.get(o, 0))}",
         help=t("filters.supplier.help"))
     certainty = bar.radio(
         t("filters.certainty"), list(CERTAINTIES), key="w_certainty", horizontal=True,
@@ -290,7 +302,7 @@ def sidebar_filters(facets: Facets) -> Filters:
     for note in notes[:MAX_URL_NOTES]:  # a hostile link must not print a wall of warnings
         st.warning(for_markdown(note_text(note, lang)))
     if len(notes) > MAX_URL_NOTES:
-        st.warning(t("filters.more_notes", n=f"{len(notes) - MAX_URL_NOTES:,}"))
+        st.warning(t("filters.more_notes", n=len(notes) - MAX_URL_NOTES))
     return filters
 
 
