@@ -262,10 +262,15 @@
   function grid(parent, data) {
     var group = L.featureGroup();
     data.cells.forEach(function (c) {
-      var style = L.extend({}, data.base, {radius: c[2], fillColor: data.colours[c[3]]});
+      // c = [lat, lon, radius, style, events, [[label, events, [[certainty, events]…]]…]]:
+      // the circle is drawn by how most of its main origin's events are known.
+      var style = L.extend({}, data.styles[c[3]], {radius: c[2]});
       var tip = c[4].toLocaleString("en-US") + " " + data.here + " \u2014 " +
         c[5].map(function (b) {
-          return data.labels[b[0]] + ": " + b[1].toLocaleString("en-US");
+          return data.labels[b[0]] + ": " + b[1].toLocaleString("en-US") + " (" +
+            b[2].map(function (k) {
+              return data.certainties[k[0]] + " " + k[1].toLocaleString("en-US");
+            }).join(SEP) + ")";
         }).join(", ");
       L.circleMarker([c[0], c[1]], style)
         .bindTooltip(html(tip), {sticky: true, className: "foliumtooltip"}).addTo(group);

@@ -13,7 +13,7 @@ import streamlit as st
 from geo import settings
 from geo.filters import Filters
 from geo.mapplan import MapPlan, events_at, plan_map
-from geo.maps import base_map, layers
+from geo.maps import Scripts, base_map, layer_scripts, layers_from
 from geo.store import BBox, Store
 from ui.cache import store_read
 from ui.state import current_view, language, set_view
@@ -28,6 +28,15 @@ CLICK_PREFIX = "salvo:"  # static/salvo-map.js reports clicked event ids as salv
 def _plan(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
           max_points: int) -> MapPlan:
     return plan_map(store, filters, max_points=max_points, zoom=zoom, bbox=bbox)
+
+
+@store_read(max_entries=64)
+def _scripts(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
+             max_points: int) -> Scripts:
+    """The layers' JSON for the same key as the plan: a rerun that does not change the
+    filters or the view (a click, an expander, another reader with the same filters) sends
+    the cached strings instead of building them again."""
+    return layer_scripts(_plan(store, filters, zoom, bbox, max_points))
 
 
 def _bbox(bounds: object, zoom: object = None) -> BBox | None:
@@ -61,13 +70,14 @@ def map_state(store: Store, filters: Filters):
     view = current_view()
     plan_zoom = int(view.zoom or zoom or 6)
     bbox = st.session_state.get("map_bbox")
-    plan = _plan(store, filters, plan_zoom, bbox,
-                 settings.get("max_points"))
+    max_points = settings.get("max_points")
+    plan = _plan(store, filters, plan_zoom, bbox, max_points)
     kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"),
                     fit=center is None, lang=language(), **kwargs)
-    return plan, base, layers(plan), center, zoom
+    scripts = _scripts(store, filters, plan_zoom, bbox, max_points)
+    return plan, base, layers_from(scripts), center, zoom
 
 
 def clicked_ids(returned: dict, plan: MapPlan) -> list[str] | None:
