@@ -19,7 +19,8 @@ and the store snapshot are warm, as on a server in use), it measures:
   then weapon origin — each change a filter value not seen before, so the server's caches
   miss); the clock stops when a new event layer has replaced the old one on the map.
 
-Targets (issue 5, 1M events): drawn ≤ 3 s, redrawn ≤ 1.5 s. Writes
+Targets (issue 13, 1M events): drawn ≤ 2 s for a first visitor, ≤ 1.2 s for a returning
+one, redrawn ≤ 0.5 s. Writes
 ``bench/results/browser.json`` and prints a markdown table.
 """
 
@@ -43,7 +44,9 @@ from tests.browser import CHROMIUM_FLAGS as FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
-TARGETS = {"drawn_s": 3.0, "redrawn_s": 1.5}
+# Issue 13 (1M events, warm server): first visit (empty browser cache), returning visitor
+# (cached scripts), filter change.
+TARGETS = {"drawn_s": 2.0, "drawn_cached_s": 1.2, "redrawn_s": 0.5}
 # Filter changes, each one more option picked in a sidebar multiselect: every step is a
 # filter the server has not seen in this run.
 CHANGES = [("Event type", "impact"), ("Event type", "attack"), ("Event type", "debris"),
@@ -227,12 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     ok_redrawn = result["redrawn_s"] <= TARGETS["redrawn_s"]
     print(f"| {result['events']} events, warm server | median | runs | target | met |")
     print("|---|---|---|---|---|")
-    ok_cached = result["drawn_cached_s"] <= TARGETS["drawn_s"]
+    ok_cached = result["drawn_cached_s"] <= TARGETS["drawn_cached_s"]
     print(f"| navigation → map drawn (first visit) | {result['drawn_s']:.2f} s | "
           f"{result['drawn_runs']} | ≤ {TARGETS['drawn_s']} s | "
           f"{'yes' if ok_drawn else '**no**'} |")
     print(f"| navigation → map drawn (returning visitor) | {result['drawn_cached_s']:.2f} s | "
-          f"{result['drawn_cached_runs']} | ≤ {TARGETS['drawn_s']} s | "
+          f"{result['drawn_cached_runs']} | ≤ {TARGETS['drawn_cached_s']} s | "
           f"{'yes' if ok_cached else '**no**'} |")
     print(f"| filter change → map redrawn | {result['redrawn_s']:.2f} s | "
           f"{result['redrawn_runs']} | ≤ {TARGETS['redrawn_s']} s | "

@@ -12,7 +12,7 @@ import streamlit as st
 
 from geo import settings
 from geo.filters import Filters
-from geo.mapplan import MapPlan, events_at, plan_map
+from geo.mapplan import UKRAINE_BOUNDS, MapPlan, events_at, plan_map
 from geo.maps import Scripts, base_map, layer_scripts, layers_from
 from geo.store import BBox, Store
 from ui.cache import store_read
@@ -50,6 +50,14 @@ def _bbox(bounds: object, zoom: object = None) -> BBox | None:
                     math.ceil(ne["lat"] * step) / step, math.ceil(ne["lng"] * step) / step)
     except (TypeError, KeyError, ValueError, OverflowError):
         return None
+
+
+def holds_ukraine(box: BBox) -> bool:
+    """True when the view shows all of Ukraine: the plan for the whole map (no box) is the
+    one to draw. The fitted first view reports such a box; taking it for a new view made
+    every first visit plan, send and draw the map a second time."""
+    (south, west), (north, east) = UKRAINE_BOUNDS
+    return box.south <= south and box.west <= west and box.north >= north and box.east >= east
 
 
 def opening_view() -> tuple[tuple[float, float] | None, int | None]:
@@ -113,10 +121,12 @@ def remember_map(returned: dict | None, plan: MapPlan) -> list[str]:
             set_view(new)
             view = new
     bbox = _bbox(returned.get("bounds"), returned.get("zoom"))
-    if bbox is not None and bbox != st.session_state.get("map_bbox"):
-        st.session_state["map_bbox"] = bbox
-        if plan.mode == "grid" or plan.kinds.get("point", 0) > plan.shown_points:
-            st.rerun()  # the view moved: fetch the right level of detail for it
+    if bbox is not None:
+        wanted = None if holds_ukraine(bbox) else bbox
+        if wanted != st.session_state.get("map_bbox"):
+            st.session_state["map_bbox"] = wanted
+            if plan.mode == "grid" or plan.kinds.get("point", 0) > plan.shown_points:
+                st.rerun()  # the view moved: fetch the right level of detail for it
     token = returned.get("last_object_clicked_popup"), returned.get("last_object_clicked")
     if token != st.session_state.get("map_click_token"):
         st.session_state["map_click_token"] = token
