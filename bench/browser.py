@@ -84,24 +84,37 @@ def build_store(n: int, path: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(n), str(path)], cwd=ROOT, check=True)
 
 
+# Any host but the loopback server fails to resolve. Not Playwright's request routing:
+# "enabling routing disables http cache", so a "returning visitor" routed that way downloaded
+# every script again (4.8 MB per visit) and measured nothing of the cache.
+NO_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
+
+
 def new_page(browser, base_url: str, blocked: list[str], errors: list[str]):
+    """A fresh browser profile (empty cache); requests to other hosts are counted (and fail
+    to resolve, see :data:`NO_OTHER_HOSTS`)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
     context.set_default_timeout(120_000)
 
-    def route(r):
-        host = urlsplit(r.request.url).hostname or ""
-        if urlsplit(r.request.url).scheme in ("data", "blob", "about") or host in (
+    def seen(request):
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("data", "blob", "about") and (parts.hostname or "") not in (
                 "127.0.0.1", "localhost"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
+            blocked.append(request.url)
 
-    context.route("**/*", route)
+    context.on("request", seen)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
     return page
+
+
+def transferred_kb(page) -> int:
+    """kB this page load took from the network (0 for what came from the browser cache)."""
+    return round(page.evaluate(
+        "() => performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)"
+        " + performance.getEntriesByType('navigation').reduce((s, r) => s + r.transferSize, 0)"
+    ) / 1000)
 
 
 def wait_idle(page) -> None:
@@ -153,25 +166,28 @@ def run(store: Path, repeats: int, logs: Path) -> dict:
     out["server_start_s"] = round(time.monotonic() - t0, 2)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                         args=[*FLAGS, NO_OTHER_HOSTS])
             try:
                 warm = new_page(browser, server.url, blocked, errors)
                 out["cold_first_map_s"] = round(open_map(warm), 2)  # snapshot, facets, plan
                 wait_idle(warm)
                 warm.context.close()
-                drawn = []
+                drawn, drawn_kb = [], []
                 for _ in range(repeats):
                     page = new_page(browser, server.url, blocked, errors)
                     drawn.append(open_map(page))
                     wait_idle(page)
+                    drawn_kb.append(transferred_kb(page))
                     page.context.close()
                 page = new_page(browser, server.url, blocked, errors)
                 open_map(page)
                 wait_idle(page)
-                cached = []
+                cached, cached_kb = [], []
                 for _ in range(repeats):
                     cached.append(open_map(page))
                     wait_idle(page)
+                    cached_kb.append(transferred_kb(page))
                 page.context.close()
                 page = new_page(browser, server.url, blocked, errors)
                 open_map(page)
@@ -189,6 +205,8 @@ def run(store: Path, repeats: int, logs: Path) -> dict:
         "drawn_s": round(statistics.median(drawn), 2), "drawn_runs": [round(x, 2) for x in drawn],
         "drawn_cached_s": round(statistics.median(cached), 2),
         "drawn_cached_runs": [round(x, 2) for x in cached],
+        "downloaded_kb": statistics.median(drawn_kb),
+        "downloaded_cached_kb": statistics.median(cached_kb),
         "redrawn_s": round(statistics.median(redrawn), 2),
         "redrawn_runs": [round(x, 2) for x in redrawn],
         "events_after_changes": shown, "external_requests": len(blocked),
@@ -242,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{'yes' if ok_redrawn else '**no**'} |")
     print(f"\ncold first map (snapshot + facets + plan): {result['cold_first_map_s']} s; "
           f"server peak RSS {result['server_peak_rss_mb']} MB; requests blocked (non-loopback): "
-          f"{result['external_requests']}; page errors: {len(result['page_errors'])}; load "
+          f"{result['external_requests']}; downloaded per visit: first "
+          f"{result['downloaded_kb']:,} kB, returning {result['downloaded_cached_kb']:,} kB; "
+          f"page errors: {len(result['page_errors'])}; load "
           f"average {result['load'][0]}–{result['load'][1]}; JSON: {out}")
     return 0
 
