@@ -113,7 +113,10 @@
     if (data.credits && map.attributionControl) map.attributionControl.addAttribution(data.credits);
     var fit = options && options.fit;
     function fitUkraine() { map.fitBounds(data.bounds, {padding: [4, 4], animate: false}); }
-    if (fit) fitUkraine();
+    // A frame still laid out at zero size (a fast load from the browser cache) cannot be
+    // fitted: Leaflet computes NaN. The ResizeObserver below fits it once it has a size.
+    var size = map.getSize();
+    if (fit && size.x > 0 && size.y > 0) fitUkraine();
     // The page's CSS may resize the frame after the map was made (shorter on a phone): Leaflet
     // learns the new size and, until the reader touches the map, fits Ukraine again.
     if (window.ResizeObserver) {
