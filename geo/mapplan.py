@@ -133,25 +133,76 @@ def plan_map(store: Store, filters: Filters, *, max_points: int, zoom: int | Non
     return plan
 
 
-def aggregate_cells(grid: pd.DataFrame) -> pd.DataFrame:
-    """One row per grid cell: total, dominant origin, breakdown text, mean position."""
+@dataclass(frozen=True)
+class Cell:
+    """One aggregated circle: where, how many, and how its events' origins are known."""
+
+    gy: int
+    gx: int
+    n: int
+    lat: float
+    lon: float
+    dominant: str   # the drawn group with most events (its colour fills the circle)
+    certainty: str  # how most of the dominant group's events are known (ties: the weaker)
+    # (drawn group, events, ((certainty, events), …)), most events first; certainties in
+    # the fixed order of CERTAINTIES.
+    parts: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]
+
+    @property
+    def breakdown(self) -> str:
+        return ", ".join(f"{origin_label(g)}: {n:,}" for g, n, _ in self.parts)
+
+
+def _group_order(item: tuple[str, int]) -> tuple:
+    return (-item[1], item[0] == "unknown", item[0])
+
+
+def cells(grid: pd.DataFrame) -> list[Cell]:
+    """One :class:`Cell` per grid cell of :meth:`Store.grid` rows, in (gy, gx) order.
+
+    Plain Python over the store's already grouped rows (a few hundred to a few thousand):
+    a pandas groupby here cost more than the query that made the rows.
+    """
     if grid.empty:
+        return []
+    order = {c: i for i, c in enumerate(CERTAINTIES)}
+    acc: dict[tuple[int, int], list] = {}
+    for gy, gx, drawn, certainty, n, lat, lon in zip(
+            grid["gy"], grid["gx"], grid["drawn"], grid["certainty"], grid["n"], grid["lat"],
+            grid["lon"], strict=True):
+        n = int(n)
+        slot = acc.setdefault((int(gy), int(gx)), [0, 0.0, 0.0, {}])
+        slot[0] += n
+        slot[1] += float(lat) * n
+        slot[2] += float(lon) * n
+        known = slot[3].setdefault(str(drawn), {})
+        known[str(certainty)] = known.get(str(certainty), 0) + n
+    out = []
+    for (gy, gx), (n, wlat, wlon, groups) in sorted(acc.items()):
+        totals = sorted(((g, sum(c.values())) for g, c in groups.items()), key=_group_order)
+        parts = tuple((g, total, tuple(sorted(groups[g].items(), key=lambda kv: order[kv[0]])))
+                      for g, total in totals)
+        dominant = totals[0][0]
+        out.append(Cell(gy, gx, n, wlat / n, wlon / n, dominant,
+                        _weakest(groups[dominant]), parts))
+    return out
+
+
+def aggregate_cells(grid: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cells` as a frame (gy, gx, n, lat, lon, dominant, certainty, breakdown), for
+    the static exporters."""
+    rows = cells(grid)
+    if not rows:
         return pd.DataFrame([])
-    keys = ["gy", "gx"]
-    weighted = grid.assign(wlat=grid["lat"] * grid["n"], wlon=grid["lon"] * grid["n"])
-    sums = weighted.groupby(keys, sort=True)[["n", "wlat", "wlon"]].sum()
-    ordered = grid.sort_values([*keys, "n", "origin_group"],
-                               ascending=[True, True, False, True], kind="mergesort")
-    parts = [f"{origin_label(str(o))}: {int(c):,}"
-             for o, c in zip(ordered["origin_group"], ordered["n"], strict=True)]
-    text = ordered.assign(part=parts).groupby(keys, sort=True).agg(
-        dominant=("origin_group", "first"), breakdown=("part", ", ".join))
-    cells = sums.join(text).reset_index()
     return pd.DataFrame({
-        "gy": cells["gy"], "gx": cells["gx"], "n": cells["n"].astype("int64"),
-        "lat": cells["wlat"] / cells["n"], "lon": cells["wlon"] / cells["n"],
-        "dominant": cells["dominant"].astype(str).astype(object),
-        "breakdown": cells["breakdown"].astype(object),
+        "gy": pd.Series([c.gy for c in rows], dtype="int64"),
+        "gx": pd.Series([c.gx for c in rows], dtype="int64"),
+        "n": pd.Series([c.n for c in rows], dtype="int64"),
+        "lat": pd.Series([c.lat for c in rows], dtype="float64"),
+        "lon": pd.Series([c.lon for c in rows], dtype="float64"),
+        "dominant": pd.Series([c.dominant for c in rows], dtype=object),
+        "certainty": pd.Series([c.certainty for c in rows], dtype=object),
+        "breakdown": pd.Series([c.breakdown for c in rows], dtype=object),
     })
 
 
@@ -265,7 +316,7 @@ def drawn_groups(plan: MapPlan) -> list[str]:
         col = "drawn" if "drawn" in plan.points else "origin_group"
         groups.extend(plan.points[col].astype(str))
     if not plan.grid.empty:
-        groups.extend(plan.grid["origin_group"].astype(str))
+        groups.extend(plan.grid["drawn"].astype(str))  # every group a tooltip names
     groups.extend(s.group for s in shading(plan))
     return sort_groups(groups)
 
@@ -276,7 +327,8 @@ def drawn_certainties(plan: MapPlan) -> list[str]:
     if not plan.points.empty and "certainty" in plan.points:
         used.update(plan.points["certainty"].astype(str))
     used.update(s.certainty for s in shading(plan))
-    # Aggregated circles show the most common origin only; their certainty is not drawn.
+    # Aggregated circles are drawn in their dominant group's most common certainty.
+    used.update(c.certainty for c in cells(plan.grid))
     return [c for c in CERTAINTIES if c in used]
 
 

@@ -40,6 +40,7 @@ from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existin
     MapPlan,
     aggregate_cells,
     basemap_features,
+    cells,
     city_labels,
     drawn_unit_names,
     events_at,
@@ -48,7 +49,7 @@ from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existin
     plan_map,
     shading,
 )
-from geo.origins import certainty_of, origin_colour, origin_label, symbol_style
+from geo.origins import OUTLINE, certainty_of, origin_label, symbol_style
 from geo.schema import parse_candidates
 from geo.settings import DATA_DIR
 
@@ -266,47 +267,40 @@ def points_json(points: pd.DataFrame) -> dict:
             "here": "events here \u2014 click to spread them out and list them"}
 
 
-def points_layer(points: pd.DataFrame) -> folium.FeatureGroup:
-    """One symbol per event: colour = origin, fill/ring = certainty, size = precision.
-    Events sharing a spot are one symbol with a count badge that spreads them out."""
-    group = folium.FeatureGroup(name="events")
-    if not points.empty:
-        LeafletScript("points", for_script_json(points_json(points)), name="points").add_to(group)
-    return group
+def cell_style(group: str, certainty: str) -> dict:
+    """Leaflet options of an aggregated circle drawn in ``group``'s colour by how its events'
+    origin is known: the point symbols' styles (geo.origins), a little lighter so stacked
+    circles stay readable; solid ones keep a white edge, inferred ones a dashed/dotted ring
+    in the origin's colour."""
+    s = symbol_style(group, certainty)
+    edge = s["ring"] == OUTLINE
+    return {"color": "#ffffff" if edge else s["ring"],
+            "weight": 1.5 if edge else max(2.0, s["weight"]), "opacity": 1, "fill": True,
+            "fillColor": s["fill"], "fillOpacity": min(0.75, s["fill_opacity"]),
+            "dashArray": s["dash"]}
 
 
 def grid_json(grid: pd.DataFrame) -> dict:
-    """Aggregated cells: position, radius, colour of the most common origin, count and the
-    per-origin breakdown (labels and colours sent once); counts written on the largest."""
-    cells = aggregate_cells(grid)
-    top = int(cells["n"].max())
-    labels, colours = _Table(), _Table()
-    ordered = grid.sort_values(["gy", "gx", "n", "origin_group"],
-                               ascending=[True, True, False, True], kind="mergesort")
-    parts: dict[tuple, list] = {}
-    for gy, gx, origin, n in zip(ordered["gy"], ordered["gx"], ordered["origin_group"],
-                                 ordered["n"], strict=True):
-        parts.setdefault((gy, gx), []).append(
-            [labels(str(origin), for_map(origin_label(str(origin)))), int(n)])
-    rows = [[round(c.lat, 5), round(c.lon, 5), round(7 + 17 * (c.n / top) ** 0.5, 1),
-             colours(origin_colour(c.dominant)), int(c.n), parts[(c.gy, c.gx)]]
-            for c in cells.itertuples(index=False)]
+    """Aggregated cells: position, radius, style (dominant origin's colour, drawn by how
+    most of its events are known), count and the per-origin breakdown with certainties
+    (labels, words and styles sent once); counts written on the largest."""
+    found = cells(grid)
+    top = max(c.n for c in found)
+    labels, words, styles = _Table(), _Table(), _Table()
+    rows = []
+    for c in found:
+        parts = [[labels(g, for_map(origin_label(g))), n,
+                  [[words(k, for_map(CERTAINTY_WORDS.get(k, k))), m] for k, m in known]]
+                 for g, n, known in c.parts]
+        style = styles((c.dominant, c.certainty), cell_style(c.dominant, c.certainty))
+        rows.append([round(c.lat, 5), round(c.lon, 5), round(7 + 17 * (c.n / top) ** 0.5, 1),
+                     style, c.n, parts])
     # Counts written on the largest circles (bounded: the payload must not grow with N).
+    largest = sorted(found, key=lambda c: (-c.n, c.gy, c.gx))[:150]
     marks = [[round(c.lat, 5), round(c.lon, 5),
-              for_map(f"{c.n:,}" if c.n < 10_000 else f"{c.n / 1000:.0f}k")]
-             for c in cells.nlargest(150, "n").itertuples(index=False)]
-    return {"cells": rows, "labels": labels.values, "colours": colours.values, "marks": marks,
-            "base": {"weight": 1.5, "color": "#ffffff", "fill": True, "fillOpacity": 0.75},
-            "here": "events here (aggregated)"}
-
-
-def grid_layer(grid: pd.DataFrame, zoom: int) -> folium.FeatureGroup:
-    """Aggregated events: one circle per grid cell at the events' mean position, sized by
-    count, coloured by the most common origin, with the count written on it."""
-    group = folium.FeatureGroup(name="aggregated events")
-    if not grid.empty:
-        LeafletScript("grid", for_script_json(grid_json(grid)), name="grid").add_to(group)
-    return group
+              for_map(f"{c.n:,}" if c.n < 10_000 else f"{c.n / 1000:.0f}k")] for c in largest]
+    return {"cells": rows, "labels": labels.values, "certainties": words.values,
+            "styles": styles.values, "marks": marks, "here": "events here (aggregated)"}
 
 
 def area_style(group: str, certainty: str, share: float) -> dict:
@@ -336,23 +330,44 @@ def areas_json(plan: MapPlan) -> list:
     return out
 
 
-def area_layer(plan: MapPlan) -> folium.FeatureGroup:
-    """Oblasts shaded by their oblast-level events, in the dominant origin's colour.
+Scripts = tuple[tuple[str, str, str], ...]
 
-    The outlines come from the basemap already in the browser (only codes, styles and
-    tooltips are sent), so a filter change does not resend ~250 kB of polygons.
+
+def layer_scripts(plan: MapPlan) -> Scripts:
+    """(feature group, ``SalvoMap`` call, JSON or '' for an empty layer) of each dynamic
+    layer, areas below symbols: plain strings, so the app can cache them per filter.
+
+    Points: one symbol per event (colour = origin, fill/ring = certainty, size = precision;
+    events sharing a spot are one symbol with a badge that spreads them out). Grid: one
+    circle per cell at its events' mean position, sized by count, in the main origin's
+    colour drawn by how its events are known, the count written on it. Areas: oblasts
+    shaded by their oblast-level events; the outlines come from the basemap already in the
+    browser, so a filter change does not resend ~250 kB of polygons.
     """
-    group = folium.FeatureGroup(name="oblast-level events")
-    data = areas_json(plan)
-    if data:
-        LeafletScript("areas", for_script_json(data), name="areas").add_to(group)
-    return group
+    areas = areas_json(plan)
+    if plan.mode == "points":
+        top = ("events", "points",
+               for_script_json(points_json(plan.points)) if not plan.points.empty else "")
+    else:
+        top = ("aggregated events", "grid",
+               for_script_json(grid_json(plan.grid)) if not plan.grid.empty else "")
+    return (("oblast-level events", "areas", for_script_json(areas) if areas else ""), top)
+
+
+def layers_from(scripts: Scripts) -> list[folium.FeatureGroup]:
+    """The feature groups st_folium adds to the map, from :func:`layer_scripts`."""
+    out = []
+    for name, kind, data in scripts:
+        group = folium.FeatureGroup(name=name)
+        if data:
+            LeafletScript(kind, data, name=kind).add_to(group)
+        out.append(group)
+    return out
 
 
 def layers(plan: MapPlan) -> list[folium.FeatureGroup]:
     """The dynamic layers for ``plan`` (areas below symbols)."""
-    top = points_layer(plan.points) if plan.mode == "points" else grid_layer(plan.grid, plan.zoom)
-    return [area_layer(plan), top]
+    return layers_from(layer_scripts(plan))
 
 
 def legend_json(plan: MapPlan, certainty: str | None, lang: str = "en") -> str:

@@ -13,7 +13,10 @@ from ui.state import t
 p = page("Map")
 st.title(t("page.map"))
 plan, base, layers, center, zoom = map_state(p.store, p.filters)
-events_metric(p, plan.total)
+# One container whatever it holds (the certainty caption comes and goes with the filters):
+# the map keeps its place in the page, so a filter change redraws it, never remounts it.
+with st.container():
+    events_metric(p, plan.total)
 
 left, right = st.columns([4, 1])
 with left:

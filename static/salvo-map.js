@@ -115,7 +115,10 @@
     if (data.credits && map.attributionControl) map.attributionControl.addAttribution(data.credits);
     var fit = options && options.fit;
     function fitUkraine() { map.fitBounds(data.bounds, {padding: [4, 4], animate: false}); }
-    if (fit) fitUkraine();
+    // A frame still laid out at zero size (a fast load from the browser cache) cannot be
+    // fitted: Leaflet computes NaN. The ResizeObserver below fits it once it has a size.
+    var size = map.getSize();
+    if (fit && size.x > 0 && size.y > 0) fitUkraine();
     // The page's CSS may resize the frame after the map was made (shorter on a phone): Leaflet
     // learns the new size and, until the reader touches the map, fits Ukraine again.
     if (window.ResizeObserver) {
@@ -264,10 +267,15 @@
   function grid(parent, data) {
     var group = L.featureGroup();
     data.cells.forEach(function (c) {
-      var style = L.extend({}, data.base, {radius: c[2], fillColor: data.colours[c[3]]});
+      // c = [lat, lon, radius, style, events, [[label, events, [[certainty, events]…]]…]]:
+      // the circle is drawn by how most of its main origin's events are known.
+      var style = L.extend({}, data.styles[c[3]], {radius: c[2]});
       var tip = c[4].toLocaleString("en-US") + " " + data.here + " \u2014 " +
         c[5].map(function (b) {
-          return data.labels[b[0]] + ": " + b[1].toLocaleString("en-US");
+          return data.labels[b[0]] + ": " + b[1].toLocaleString("en-US") + " (" +
+            b[2].map(function (k) {
+              return data.certainties[k[0]] + " " + k[1].toLocaleString("en-US");
+            }).join(SEP) + ")";
         }).join(", ");
       L.circleMarker([c[0], c[1]], style)
         .bindTooltip(html(tip), {sticky: true, className: "foliumtooltip"}).addTo(group);

@@ -10,6 +10,7 @@ from geo.filters import Filters
 from geo.mapplan import (
     UKRAINE_BOUNDS,
     basemap_features,
+    cells,
     city_labels,
     drawn_certainties,
     events_at,
@@ -18,7 +19,7 @@ from geo.mapplan import (
     plan_map,
     shading,
 )
-from geo.maps import areas_json, base_map, layers, points_json
+from geo.maps import areas_json, base_map, grid_json, layers, points_json
 from geo.origins import origin_colour
 from tests.conftest import make_events
 from tests.fixtures.payloads import EVALUATED, HOSTILE
@@ -146,6 +147,48 @@ def test_ambiguous_and_inferred_points_never_look_stated(store):
     # The popup says it in words too.
     assert {data["certainty"][p[3][9]] for p in data["points"]} == {
         "stated", "ambiguous", "possible, inferred"}
+
+
+def test_grid_circles_show_certainty_like_points(store):
+    """Issue 12: aggregated circles kept only the origin, so at low zoom an inferred origin
+    looked as solid as a stated one."""
+    def at(lat, lon, k, **row):
+        return [{"latitude": lat + 0.01 * i, "longitude": lon, "geo_precision": "exact", **row}
+                for i in range(k)]
+    store.upsert(make_events([
+        *at(50.0, 30.0, 3, weapon_origin="PRK", origin_basis="reported"),
+        *at(50.0, 30.1, 1, weapon_origin="IRN", origin_basis="inferred",
+            origin_candidates="IRN:0.7;RUS:0.3"),
+        *at(47.0, 35.0, 3, origin_candidates="PRK:0.6;RUS:0.4"),  # no stated origin
+        *at(47.0, 35.1, 1, origin_candidates="RUS:0.4;IRN:0.3;PRK:0.3"),
+        *at(45.5, 33.0, 2, weapon_origin="RUS;PRK", origin_basis="ambiguous"),
+    ]))
+    symbols = plan_map(store, Filters(), max_points=100).points
+    plan = plan_map(store, Filters(), max_points=5)
+    assert plan.mode == "grid"
+    # Every circle counts its events under the colour and certainty their symbols have.
+    by_symbol = symbols.groupby(["drawn", "certainty"]).size().to_dict()
+    assert plan.grid.groupby(["drawn", "certainty"])["n"].sum().to_dict() == by_symbol
+    found = {(round(c.lat), round(c.lon)): c for c in cells(plan.grid)}
+    assert {k: (c.dominant, c.certainty, c.n) for k, c in found.items()} == {
+        (50, 30): ("PRK", "stated", 4), (47, 35): ("PRK", "likely", 4),
+        (46, 33): ("RUS;PRK", "ambiguous", 2)}
+    assert drawn_certainties(plan) == ["stated", "ambiguous", "likely"]
+    data = grid_json(plan.grid)
+    style = {(round(c[0]), round(c[1])): data["styles"][c[3]] for c in data["cells"]}
+    stated, likely, ambiguous = style[(50, 30)], style[(47, 35)], style[(46, 33)]
+    assert stated["fillColor"] == likely["fillColor"] == likely["color"] == origin_colour("PRK")
+    assert likely["dashArray"] and not stated["dashArray"] and not ambiguous["dashArray"]
+    assert likely["fillOpacity"] < stated["fillOpacity"] / 3
+    assert (ambiguous["fillColor"], ambiguous["color"]) == (origin_colour("RUS"),
+                                                            origin_colour("PRK"))
+    # The tooltip says how each origin's events are known, in words.
+    tips = {(round(c[0]), round(c[1])): [
+        (data["labels"][g], n, [(data["certainties"][k], m) for k, m in known])
+        for g, n, known in c[5]] for c in data["cells"]}
+    assert tips[(47, 35)] == [("North Korea (PRK)", 3, [("likely, inferred", 3)]),
+                              ("Russia (RUS)", 1, [("possible, inferred", 1)])]
+    assert tips[(50, 30)][1] == ("Iran (IRN)", 1, [("likely, inferred", 1)])
 
 
 def test_oblasts_are_shaded_by_their_dominant_origin_and_its_certainty(store):

@@ -146,3 +146,28 @@ def test_import_page_reports_and_stores_an_upload(store_url):
     next(b for b in at.button if b.label.startswith("Add ")).click().run()
     assert "1 new" in at.success[0].value
     assert DuckDBStore(store_url, snapshot=False).get("up-1") is not None
+
+
+def _map_place(at: AppTest) -> tuple[int, ...]:
+    """The position of the map component in the page tree (Streamlit remounts a component
+    whose position changes)."""
+    def find(block, path):
+        for index, child in getattr(block, "children", {}).items():
+            proto = getattr(child, "proto", None)
+            if getattr(proto, "component_name", "") == "streamlit_folium.st_folium":
+                return (*path, index)
+            found = find(child, (*path, index))
+            if found:
+                return found
+        return None
+    return find(at.main, ())
+
+
+def test_map_keeps_its_place_when_the_certainty_caption_appears(store_url):
+    """An origin filter adds a certainty caption under the Events figure; it shifted the map
+    down one element, Streamlit remounted it at zero height and the map vanished."""
+    at = run("pages/1_Map.py")
+    before = _map_place(at)
+    at.multiselect(key="w_origins").set_value(["PRK"]).run()
+    assert "Certainty" in " ".join(c.value for c in at.caption)
+    assert before is not None and _map_place(at) == before

@@ -233,3 +233,14 @@ def test_view_box_always_contains_the_view():
         assert box.north > box.south and box.east > box.west
     assert _bbox({"_southWest": {"lat": None, "lng": None},
                   "_northEast": {"lat": None, "lng": None}}, 6) is None
+
+
+def test_fitted_first_view_is_not_planned_twice():
+    """The fitted view's bounds (all of Ukraine) mean the whole-map plan the page already
+    drew, not a new view to fetch and redraw."""
+    from ui.mapview import _bbox, holds_ukraine
+
+    fitted = {"_southWest": {"lat": 43.9, "lng": 19.8}, "_northEast": {"lat": 52.9, "lng": 42.6}}
+    assert holds_ukraine(_bbox(fitted, 5.75))
+    kharkiv = {"_southWest": {"lat": 49.0, "lng": 35.0}, "_northEast": {"lat": 51.0, "lng": 38.0}}
+    assert not holds_ukraine(_bbox(kharkiv, 8))

@@ -371,9 +371,16 @@ def test_pages_offer_a_pinned_link_and_an_export(page, tmp_path, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert {"Copy link", "Export"} <= {e.label for e in at.expander}
+    # Closed, they build nothing (no link, no format choice, no download button).
+    assert not any("origin=PRK" in c.value for c in at.code)
+    assert not any(type(e).__name__ == "DownloadButton" for e in at.main)
+    name = page.split("_")[1][:-3].lower()
+    at.session_state[f"exp_link_{name}"] = True  # the reader opens both
+    at.session_state[f"exp_box_{name}"] = True
+    at.run()
     link = next(c.value for c in at.code if "origin=PRK" in c.value)
     assert re.search(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}", link)
-    assert at.selectbox(key=f"exp_fmt_{page.split('_')[1][:-3].lower()}").value
+    assert at.selectbox(key=f"exp_fmt_{name}").value
     assert any(type(e).__name__ == "DownloadButton" for e in at.main)
 
 

@@ -121,7 +121,7 @@ def test_map_layers_match(stores, name):
     f = FILTERS[name]
     for zoom, box in ((5, None), (9, None), (9, BOX)):
         a, b = duck.grid(f, zoom, box), post.grid(f, zoom, box)
-        keys = ["gy", "gx", "origin_group", "n"]
+        keys = ["gy", "gx", "origin_group", "drawn", "certainty", "n"]
         pd.testing.assert_frame_equal(a[keys], b[keys], check_dtype=not a.empty)
         # Mean positions: floating-point sums may differ in the last bits between engines.
         for col in ("lat", "lon"):

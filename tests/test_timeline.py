@@ -129,6 +129,7 @@ def test_timeline_page_reopens_its_link_and_notes_bad_values(tmp_path, monkeypat
                        "origin": "PRK"}.items():
         at.query_params[key] = value
     at.switch_page("pages/2_Timeline.py")
+    at.session_state["exp_link_timeline"] = True  # the Copy link block opened
     at.run()
     assert not at.exception, at.exception
     assert at.radio(key="tl_bin").value == "month"

@@ -1,5 +1,9 @@
 """The "Copy link" and "Export" blocks at the end of the Map, Timeline and Events pages.
 
+Both are lazy expanders: their contents are built only while open (``on_change="rerun"``),
+so a page view does not pay for widgets nobody opened — nor the browser for the 1.5 MB
+syntax-highlighter bundle ``st.code`` pulls in on a first visit.
+
 Widgets only: links come from :func:`geo.citation.citable_url`, files from
 :func:`geo.export.export_bytes`. A file is generated when the button is clicked (deferred
 ``data=`` callable) through a cache keyed by the store URL, the data version, the filter
@@ -61,15 +65,19 @@ def page_url() -> str:
     return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
-def copy_link(p: Page, view: View, extra: dict[str, str] | None = None) -> None:
+def copy_link(p: Page, view: View, extra: dict[str, str] | None = None, *,
+              key: str = "page") -> None:
     """A link that reopens this view and keeps its meaning as data is added (``extra``:
     the page's own choices, e.g. the timeline's ``per``/``show``/``stack``)."""
+    box = st.expander(t("link.header"), key=f"exp_link_{key}", on_change="rerun")
+    if not box.open:
+        return
     # The range of what the store shows (publication delay applied), as exports state it.
     first, last = _range(p.store)
     lang = language()
     url = citable_url(page_url(), p.filters, view, first, last,
                       dict(extra or {}) | ({"lang": lang} if lang != "en" else {}))
-    with st.expander(t("link.header")):
+    with box:
         st.code(url, language=None, wrap_lines=True)
         st.caption(t("link.caption"))
 
@@ -77,8 +85,11 @@ def copy_link(p: Page, view: View, extra: dict[str, str] | None = None) -> None:
 def export_block(p: Page, *, key: str, default: str, measure: str = "events",
                  step: str = "auto", stack: str = "origin") -> None:
     """Format choice and a download button; bytes are made (and cached) on click."""
+    box = st.expander(t("export.header"), key=f"exp_box_{key}", on_change="rerun")
+    if not box.open:
+        return
     view = current_view()
-    with st.expander(t("export.header")):
+    with box:
         fmt = st.selectbox(t("export.format"), FORMATS, index=FORMATS.index(default),
                            format_func=FORMAT_LABELS.get, key=f"exp_fmt_{key}")
         options = ImageOptions(max_points=settings.get("max_points"), measure=measure,
@@ -126,5 +137,5 @@ def share_and_export(p: Page, *, key: str, default: str, measure: str = "events"
                      step: str = "auto", stack: str = "origin",
                      extra: dict[str, str] | None = None) -> None:
     """Both blocks, as the last thing on a page."""
-    copy_link(p, current_view(), extra)
+    copy_link(p, current_view(), extra, key=key)
     export_block(p, key=key, default=default, measure=measure, step=step, stack=stack)

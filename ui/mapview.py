@@ -12,8 +12,8 @@ import streamlit as st
 
 from geo import settings
 from geo.filters import Filters
-from geo.mapplan import MapPlan, events_at, plan_map
-from geo.maps import base_map, layers, legend_layer
+from geo.mapplan import UKRAINE_BOUNDS, MapPlan, events_at, plan_map
+from geo.maps import Scripts, base_map, layer_scripts, layers_from, legend_layer
 from geo.store import BBox, Store
 from ui.cache import store_read
 from ui.state import current_view, language, set_view
@@ -30,6 +30,15 @@ def _plan(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
     return plan_map(store, filters, max_points=max_points, zoom=zoom, bbox=bbox)
 
 
+@store_read(max_entries=64)
+def _scripts(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
+             max_points: int) -> Scripts:
+    """The layers' JSON for the same key as the plan: a rerun that does not change the
+    filters or the view (a click, an expander, another reader with the same filters) sends
+    the cached strings instead of building them again."""
+    return layer_scripts(_plan(store, filters, zoom, bbox, max_points))
+
+
 def _bbox(bounds: object, zoom: object = None) -> BBox | None:
     """The view's box, widened to a 0.1° grid (0.01° from zoom 10: a zoomed-in view is
     narrower than 0.1°), so tiny pans reuse the cached plan and the box always contains
@@ -41,6 +50,14 @@ def _bbox(bounds: object, zoom: object = None) -> BBox | None:
                     math.ceil(ne["lat"] * step) / step, math.ceil(ne["lng"] * step) / step)
     except (TypeError, KeyError, ValueError, OverflowError):
         return None
+
+
+def holds_ukraine(box: BBox) -> bool:
+    """True when the view shows all of Ukraine: the plan for the whole map (no box) is the
+    one to draw. The fitted first view reports such a box; taking it for a new view made
+    every first visit plan, send and draw the map a second time."""
+    (south, west), (north, east) = UKRAINE_BOUNDS
+    return box.south <= south and box.west <= west and box.north >= north and box.east >= east
 
 
 def opening_view() -> tuple[tuple[float, float] | None, int | None]:
@@ -62,15 +79,16 @@ def map_state(store: Store, filters: Filters):
     view = current_view()
     plan_zoom = int(view.zoom or zoom or 6)
     bbox = st.session_state.get("map_bbox")
-    plan = _plan(store, filters, plan_zoom, bbox,
-                 settings.get("max_points"))
+    max_points = settings.get("max_points")
+    plan = _plan(store, filters, plan_zoom, bbox, max_points)
     kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"),
                     fit=center is None, lang=language(), **kwargs)
+    scripts = _scripts(store, filters, plan_zoom, bbox, max_points)
     # The legend over the map (a phone's); on a desktop the legend column shows instead.
     legend = legend_layer(plan, getattr(filters, "certainty", None), language())
-    return plan, base, [*layers(plan), legend], center, zoom
+    return plan, base, [*layers_from(scripts), legend], center, zoom
 
 
 def clicked_ids(returned: dict, plan: MapPlan) -> list[str] | None:
@@ -106,10 +124,12 @@ def remember_map(returned: dict | None, plan: MapPlan) -> list[str]:
             set_view(new)
             view = new
     bbox = _bbox(returned.get("bounds"), returned.get("zoom"))
-    if bbox is not None and bbox != st.session_state.get("map_bbox"):
-        st.session_state["map_bbox"] = bbox
-        if plan.mode == "grid" or plan.kinds.get("point", 0) > plan.shown_points:
-            st.rerun()  # the view moved: fetch the right level of detail for it
+    if bbox is not None:
+        wanted = None if holds_ukraine(bbox) else bbox
+        if wanted != st.session_state.get("map_bbox"):
+            st.session_state["map_bbox"] = wanted
+            if plan.mode == "grid" or plan.kinds.get("point", 0) > plan.shown_points:
+                st.rerun()  # the view moved: fetch the right level of detail for it
     token = returned.get("last_object_clicked_popup"), returned.get("last_object_clicked")
     if token != st.session_state.get("map_click_token"):
         st.session_state["map_click_token"] = token

@@ -19,6 +19,7 @@ import pandas as pd
 from geo.curation import Change
 from geo.filters import UNKNOWN_ORIGIN, Filters
 from geo.schema import COLUMNS
+from geo.store.cells import fold_grid
 from geo.store.derived import LIKELY_SHARE, derived_sql  # noqa: F401 - re-exported
 from geo.store.synclog import SyncLog
 from geo.taxonomy import FAMILIES, expand_class_filter
@@ -328,22 +329,25 @@ class Store(SyncLog, ABC):
         ))
 
     def grid(self, f: Filters, zoom: int, bbox: BBox | None = None) -> pd.DataFrame:
-        """Point events counted per grid cell and origin group (aggregated map layer).
+        """Point events counted per grid cell, origin group, drawn group and certainty (the
+        aggregated map layer: circles show how their origins are known, as symbols do).
 
         Each event falls in exactly one cell, so the cell counts add up to the number of
-        matching point events in the box.
+        matching point events in the box. The database groups by the raw columns; the
+        certainty is worked out per group by the points' own rules (geo.store.cells).
         """
         size = grid_size(zoom)
         where, params = self.where(f)
         extra, extra_params = self._bbox_clause(bbox)
-        return self._published(self._query(
+        raw = self._query(
             "SELECT CAST(floor(latitude / ?) AS BIGINT) AS gy, "
-            "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, count(*) AS n, "
-            "avg(latitude) AS lat, avg(longitude) AS lon "
-            f"FROM events WHERE {where} AND map_kind = 'point'{extra} "
-            "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, origin_basis, "
+            "split_part(origin_candidates, ';', 1) AS top_candidate, count(*) AS n, "
+            f"{_float('sum(latitude)')} AS sum_lat, {_float('sum(longitude)')} AS sum_lon "
+            f"FROM events WHERE {where} AND map_kind = 'point'{extra} GROUP BY 1, 2, 3, 4, 5",
             [size, size * 1.5] + params + extra_params,
-        ))
+        )
+        return self._published(fold_grid(raw))
 
     def area_counts(self, f: Filters) -> pd.DataFrame:
         """Oblast-level events per oblast (an event naming several oblasts counts in each)."""
