@@ -48,10 +48,11 @@ def python_path(path, store_path, max_rejected=None):
     reader = read_geoparquet if kind_of(path) == "geoparquet" else read_csv_rows
     result = reader(path, path.name)
     refused = refusal(result, max_rejected)
+    result.summary = None
     if not refused:
         store = DuckDBStore(store_path, snapshot=False)
         try:
-            store_events(store, result.events)
+            result.summary = store_events(store, result.events)[1]
         finally:
             store.close()
     return result, refused
@@ -76,6 +77,7 @@ def assert_same(tmp_path, path, max_rejected=None):
     if refused:
         assert not (tmp_path / "bulk.duckdb").exists()
         return bulk
+    assert bulk.attribution.as_dict() == python.summary.as_dict()
     bulk_rows, python_rows = dump(tmp_path / "bulk.duckdb"), dump(tmp_path / "python.duckdb")
     assert len(bulk_rows) == len(python_rows)
     for ours, theirs in zip(bulk_rows, python_rows, strict=True):
@@ -205,15 +207,12 @@ def test_same_result_on_broken_geoparquet_rows(tmp_path):
         row.update(values)
         rows.append(row)
         shapes.append(shape)
-    table = pa.Table.from_pylist([
-        {c: r[c] for c in COLUMNS} for r in rows], schema=pa.schema(
-        [(c, pa.float64() if c in ("latitude", "longitude") else
-          pa.int64() if c in ("launched", "destroyed", "hits", "fatalities", "injured")
-          else pa.string()) for c in COLUMNS]))
-    for c in ("latitude", "longitude", "launched", "destroyed"):
-        values = [r[c] if r[c] != "" else None for r in rows]
-        table = table.set_column(table.column_names.index(c), c,
-                                 pa.array(values, table.schema.field(c).type))
+    numbers = {"latitude": pa.float64(), "longitude": pa.float64(),
+               **{c: pa.int64() for c in ("launched", "destroyed", "hits", "fatalities",
+                                          "injured")}}
+    schema = pa.schema([(c, numbers.get(c, pa.string())) for c in COLUMNS])
+    table = pa.Table.from_pylist([{c: (None if c in numbers and r[c] == "" else r[c])
+                                   for c in COLUMNS} for r in rows], schema=schema)
     table = table.append_column("geometry", pa.array(shapes, pa.binary()))
     buffer = io.BytesIO()
     pq.write_table(table.replace_schema_metadata({"geo": json.dumps(
@@ -282,3 +281,26 @@ def test_postgis_copy_stores_what_the_duckdb_bulk_path_stores(tmp_path, pg_store
         left = ours[column].astype(str).tolist()
         right = theirs[column].astype(str).tolist()
         assert left == right, column
+
+
+def test_stored_events_in_the_windows_of_new_attack_reports_are_recomputed_as_before(tmp_path):
+    # CIR impacts first (Python path, into two identical stores), then Air Force attack
+    # reports of the same weeks: each path must recompute the same stored impacts.
+    cir = read_events(CIR).events
+    reports = read_events(AIRFORCE).events
+    reports = reports[(reports["event_date"] >= "2022-10-01")
+                      & (reports["event_date"] <= "2022-11-15")]
+    impacts = cir[(cir["event_date"] >= "2022-10-01") & (cir["event_date"] <= "2022-11-15")]
+    for name in ("python", "bulk"):
+        store = DuckDBStore(tmp_path / f"{name}.duckdb", snapshot=False)
+        store_events(store, impacts.reset_index(drop=True))
+        store.close()
+    path = tmp_path / "reports.csv"
+    write_csv(reports, path)
+    python, _ = python_path(path, tmp_path / "python.duckdb")
+    bulk = bulk_path(path, tmp_path / "bulk.duckdb")
+    assert bulk.plan is not None and len(bulk.plan[0]) == len(impacts)
+    assert bulk.result.rejections == python.rejections
+    assert dump(tmp_path / "bulk.duckdb") == dump(tmp_path / "python.duckdb")
+    assert bulk.attribution.as_dict() == python.summary.as_dict()
+    assert bulk.attribution.changed > bulk.attribution.events  # the impacts changed too
