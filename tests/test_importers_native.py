@@ -25,7 +25,8 @@ from geo.cli import main
 from geo.export import to_geoparquet_bytes
 from geo.importers import read_events, write_csv
 from geo.importers._common import refusal
-from geo.importers.canonical import read_csv_rows, read_geoparquet
+from geo.importers.canonical import read_csv_rows
+from geo.importers.geoparquet import read as read_geoparquet
 from geo.importers.native import Unsuitable, import_bulk, kind_of
 from geo.schema import COLUMNS
 from geo.store.base import select_list

@@ -32,7 +32,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.importers import acled, airforce, canonical, cir, generic, geodata, timemap, ucdp
+from geo.importers import (
+    acled,
+    airforce,
+    canonical,
+    cir,
+    generic,
+    geodata,
+    geoparquet,
+    timemap,
+    ucdp,
+)
 from geo.importers._common import (
     CsvTable,
     ImportResult,
@@ -96,7 +106,7 @@ FORMATS: tuple[Format, ...] = (
            takes_options=True),
     Format("canonical", canonical.sniff_csv, canonical.read_csv_file,
            "Salvo canonical CSV (header = the canonical columns)"),
-    Format("geoparquet", canonical.sniff_geoparquet, canonical.read_geoparquet,
+    Format("geoparquet", geoparquet.sniff, geoparquet.read,
            "Salvo GeoParquet export (columns = the canonical columns + geometry)"),
     Format("airforce", airforce.sniff, airforce.read,
            "Ukrainian Air Force daily attacks (PetroIvaniuk missile_attacks_daily.csv)"),

@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from geo.importers.canonical import _canonical_header, parquet_columns
+from geo.importers.canonical import _canonical_header
+from geo.importers.geoparquet import parquet_columns
 from geo.schema import ATTRIBUTION_COLUMNS, COLUMNS, COUNT_COLUMNS, FLOAT_COLUMNS
 
 

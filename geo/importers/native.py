@@ -44,7 +44,8 @@ import pyarrow.parquet as pq
 from geo.importers import bulk_attribution
 from geo.importers._common import ImportResult, refusal
 from geo.importers.bulk_stage import Unsuitable, lines_match, stage_csv, stage_parquet, suitable
-from geo.importers.canonical import _merge_geometry, wkb_geometry
+from geo.importers.canonical import _merge_geometry
+from geo.importers.geoparquet import wkb_geometry
 from geo.importers.native_rules import (
     BY_VALUE,
     RAW_KEPT,
