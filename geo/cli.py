@@ -178,11 +178,12 @@ def _read(args: argparse.Namespace):
 def _bulk_import(args: argparse.Namespace, started: float) -> int | None:
     """The bulk path (geo.importers.native) for a canonical CSV or GeoParquet; None when
     the file is not one it reads exactly as the Python reader (that one reads it then)."""
-    if args.python_import or args.map or args.format not in ("auto", "canonical",
-                                                             "geoparquet"):
+    if args.python_import or args.map:
         return None
     path = Path(args.file)
-    if native.kind_of(path) is None:
+    kind = native.kind_of(path)
+    if kind is None or args.format not in ("auto", "canonical" if kind == "csv"
+                                           else "geoparquet"):
         return None
     try:
         done = native.import_bulk(
