@@ -175,9 +175,32 @@ def work_postgis(csv_path: Path) -> dict:
 
     cluster = pg.start()
     try:
-        return work_bulk(csv_path, cluster.new_database("bulk"))
+        url = cluster.new_database("bulk")
+        out = work_bulk(csv_path, url)
+        out["copy_ceiling"] = _copy_ceiling(csv_path, url)
+        return out
     finally:
         cluster.stop()
+
+
+def _copy_ceiling(csv_path: Path, url: str) -> dict:
+    """PostgreSQL ``COPY … FROM STDIN (FORMAT csv)`` of the same file into a bare TEXT
+    table (no index, no conversion): what the COPY alone costs."""
+    import psycopg
+
+    from geo.schema import COLUMNS
+
+    with psycopg.connect(url) as con:
+        columns = ", ".join(f"{c} TEXT" for c in COLUMNS)
+        con.execute(f"CREATE UNLOGGED TABLE copy_ceiling ({columns})")
+        t = time.perf_counter()
+        with con.cursor().copy("COPY copy_ceiling FROM STDIN (FORMAT csv, HEADER true)") as copy, \
+                open(csv_path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                copy.write(block)
+        seconds = time.perf_counter() - t
+        rows = con.execute("SELECT count(*) FROM copy_ceiling").fetchone()[0]
+    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds)}
 
 
 def _child(*args: str) -> dict:
@@ -239,6 +262,9 @@ def report(r: dict) -> str:
         row("PostGIS bulk import (whole)", d)
         lines.append(f"| PostGIS COPY + upsert phase | {d['store_rows_per_s']:,} | "
                      f"{d['phases']['store']} | | |")
+        c = d["copy_ceiling"]
+        lines.append(f"| PostgreSQL bare COPY of the file (TEXT table) | {c['rows_per_s']:,} | "
+                     f"{c['seconds']} | | |")
     if "app" in r:
         a = r["app"]
         lines += ["", f"Dashboard on the {r['rows']:,}-event store: Map rerun "
