@@ -101,16 +101,19 @@ def attribute_staged(con: duckdb.DuckDBPyConnection, store: Store,
     picked = ", ".join(
         f"CASE WHEN f.cur THEN g.{c} WHEN f.target THEN t.{c} ELSE o.o_{c} END AS {c}"
         if c in OUTPUT_COLUMNS else f"g.{c}" for c in COLUMNS)
-    con.execute(f"CREATE TABLE sbulk.final AS SELECT g.line, {picked} FROM sbulk.good g "
+    before = ", ".join(f"g.{c} AS old_{c}" for c in OUTPUT_COLUMNS)
+    # What changed and which events gained candidates, in the same pass (no second join).
+    differs = " OR ".join(f"old_{c} IS DISTINCT FROM {c}" for c in OUTPUT_COLUMNS)
+    con.execute(f"CREATE TABLE sbulk.final AS SELECT line, {', '.join(COLUMNS)}, "
+                f"({differs}) AS changed, (old_class_candidates = '' AND class_candidates "
+                f"<> '') AS gained FROM (SELECT g.line, {picked}, {before} FROM sbulk.good g "
                 "JOIN sbulk.flags f USING (line) LEFT JOIN sbulk.target_out t USING (line) "
-                f"LEFT JOIN sbulk.own_out o ON {keys}")
-    differs = " OR ".join(f"g.{c} IS DISTINCT FROM f.{c}" for c in OUTPUT_COLUMNS)
-    summary.changed = con.execute(f"SELECT count(*) FROM sbulk.final f JOIN sbulk.good g "
-                                  f"USING (line) WHERE {differs}").fetchall()[0][0]
+                f"LEFT JOIN sbulk.own_out o ON {keys})")
+    summary.changed = con.execute("SELECT count(*) FROM sbulk.final WHERE changed"
+                                  ).fetchall()[0][0]
     for top, n in con.execute(
-            "SELECT split_part(f.class_candidates, ':', 1), count(*) FROM sbulk.final f "
-            "JOIN sbulk.good g USING (line) WHERE g.class_candidates = '' AND "
-            "f.class_candidates <> '' GROUP BY 1").fetchall():
+            "SELECT split_part(class_candidates, ':', 1), count(*) FROM sbulk.final "
+            "WHERE gained GROUP BY 1").fetchall():
         family = family_of(top)
         summary.gained[family] = summary.gained.get(family, 0) + n
     return summary, _refresh_plan(con, store, same_store)
