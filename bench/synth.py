@@ -95,8 +95,11 @@ def _catalogue() -> dict[str, tuple[str, str, str]]:
     return rows
 
 
-def synth_events(n: int, seed: int = 5) -> pd.DataFrame:
-    """``n`` canonical rows (already valid: what a canonical CSV holds), typed like an import."""
+def synth_events(n: int, seed: int = 5, start: int = 0) -> pd.DataFrame:
+    """``n`` canonical rows (already valid: what a canonical CSV holds), typed like an import.
+
+    ``start`` numbers the rows from there (ids ``syn-0000000`` + start…), so chunks generated
+    with different seeds and starts make one file of unique events (:func:`write_chunks`)."""
     rng = np.random.default_rng(seed)
     out: dict[str, object] = {}
 
@@ -208,11 +211,12 @@ def synth_events(n: int, seed: int = 5) -> pd.DataFrame:
     picks = rng.integers(0, len(words), (4096, 42))
     pool = [" ".join(words[picks[i, :6]]) + ", " + " ".join(words[picks[i, 6:lengths[i]]])
             for i in range(4096)]
-    desc = [f"{pool[j]} (report {i})." for i, j in enumerate(rng.integers(0, 4096, n))]
+    desc = [f"{pool[j]} (report {i})." for i, j in enumerate(rng.integers(0, 4096, n), start)]
     out["description"] = np.array(desc, dtype=object)
-    ids = np.char.add("syn-", np.char.zfill(np.arange(n).astype(str), 7)).astype(object)
+    number = np.arange(start, start + n)
+    ids = np.char.add("syn-", np.char.zfill(number.astype(str), 7)).astype(object)
     two_src = rng.random(n) < 0.3
-    src = np.char.add("https://news.example.org/2024/item/", np.arange(n).astype(str))
+    src = np.char.add("https://news.example.org/2024/item/", number.astype(str))
     src2 = np.char.add(np.char.add(src, " https://t.example.net/ch/"),
                        rng.integers(1, 10**6, n).astype(str))
     out["sources"] = np.where(two_src, src2, src).astype(object)
@@ -237,4 +241,16 @@ def write_canonical_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     frame[list(COLUMNS)].to_csv(path, index=False, lineterminator="\n", encoding="utf-8",
                                 quoting=csv.QUOTE_MINIMAL)
+    return path
+
+
+def write_chunks(n: int, path: str | Path, chunk: int = 1_000_000, seed: int = 5) -> Path:
+    """A canonical CSV of ``n`` rows written ``chunk`` rows at a time (10M rows never sit in
+    memory at once). Each chunk spans the whole period, so the file is not in date order."""
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        for k, first in enumerate(range(0, n, chunk)):
+            frame = synth_events(min(chunk, n - first), seed=seed + k, start=first)
+            frame[list(COLUMNS)].to_csv(handle, index=False, header=k == 0,
+                                        lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return path

@@ -24,7 +24,8 @@ from geo.filters import (
     View,
     parse_query,
 )
-from geo.importers import FORMAT_NAMES, InputError, read_events, write_csv, write_geojson
+from geo.importers import FORMAT_NAMES, InputError, native, read_events, write_csv, write_geojson
+from geo.importers._common import refusal
 from geo.importers.generic import parse_map_args, remember_mapping
 from geo.settings import SettingError
 from geo.store import StoreError, open_store
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--store", help="store URL (default: SALVO_STORE or the local file)")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument("--dry-run", action="store_true", help="report only; store nothing")
+    imp.add_argument("--python-import", action="store_true",
+                     help="canonical CSV/GeoParquet: read row by row in Python instead of the "
+                     "bulk DuckDB path (same checks and results, slower)")
     _add_map_flag(imp)
     _add_rejected_flag(imp)
 
@@ -157,24 +161,6 @@ def _add_rejected_flag(parser: argparse.ArgumentParser) -> None:
                         "of the rows are rejected; a file with no accepted row always fails")
 
 
-def refusal(result, max_rejected: float | None) -> str | None:
-    """Why a read must not be stored or written (one line with the top reasons), or None.
-
-    No accepted row is always a refusal; more than ``max_rejected`` % rejected is one too.
-    """
-    rejected = len(result.rejections)
-    top = "; ".join(f"{g['count']}× {g['reason']}"
-                    for g in result.report()["rejections_by_reason"][:3])
-    if not len(result.events):
-        return (f"no row accepted (read {result.rows_read}, rejected {rejected})"
-                + (f"; top reasons: {top}" if top else ""))
-    share = 100 * rejected / max(result.rows_read, 1)
-    if max_rejected is not None and share > max_rejected:
-        return (f"{share:.1f}% of rows rejected, over --max-rejected {max_rejected:g}%; "
-                f"top reasons: {top}")
-    return None
-
-
 def _read(args: argparse.Namespace):
     """read_events with the --map mapping; a used mapping is remembered (var/mappings.json)."""
     try:
@@ -189,11 +175,53 @@ def _read(args: argparse.Namespace):
     return result
 
 
+def _bulk_import(args: argparse.Namespace, started: float) -> int | None:
+    """The bulk path (geo.importers.native) for a canonical CSV or GeoParquet; None when
+    the file is not one it reads exactly as the Python reader (that one reads it then)."""
+    if args.python_import or args.map:
+        return None
+    path = Path(args.file)
+    kind = native.kind_of(path)
+    if kind is None or args.format not in ("auto", "canonical" if kind == "csv"
+                                           else "geoparquet"):
+        return None
+    try:
+        done = native.import_bulk(
+            path, None if args.dry_run else lambda: open_store(args.store, snapshot=False),
+            max_rejected=args.max_rejected)
+    except native.Unsuitable as why:
+        print(f"{path.name}: read by the Python reader: {why}", file=sys.stderr)
+        return None
+    if done.store is not None:
+        done.store.close()
+    stored = None
+    if done.upserted is not None and done.store is not None and done.attribution is not None:
+        stored = (done.store.url, done.upserted, done.attribution)
+    return _report_import(args, started, done.result, done.refused, stored)
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    status = _bulk_import(args, started)
+    if status is not None:
+        return status
     result = _read(args)
-    report = result.report()
     refused = refusal(result, args.max_rejected)
+    stored = None
+    if not refused and not args.dry_run and len(result.events):
+        store = open_store(args.store, snapshot=False)
+        try:
+            upserted, attributed = store_events(store, result.events)
+        finally:
+            store.close()
+        stored = (store.url, upserted, attributed)
+    return _report_import(args, started, result, refused, stored)
+
+
+def _report_import(args: argparse.Namespace, started: float, result, refused: str | None,
+                   stored: tuple | None) -> int:
+    """Print the import report (text or JSON); exit status 2 for a refused file."""
+    report = result.report()
     if refused:
         if args.json:
             print(json.dumps(report | {"refused": refused}, indent=2, default=str))
@@ -202,13 +230,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"{Path(args.file).name}: import refused, nothing stored: {refused}",
               file=sys.stderr)
         return EXIT_INPUT
-    if not args.dry_run and len(result.events):
-        store = open_store(args.store, snapshot=False)
-        try:
-            upserted, attributed = store_events(store, result.events)
-        finally:
-            store.close()
-        report["store"] = {"url": _redacted(store.url), "inserted": upserted.inserted,
+    if stored is not None:
+        url, upserted, attributed = stored
+        report["store"] = {"url": _redacted(url), "inserted": upserted.inserted,
                            "updated": upserted.updated, "unchanged": upserted.unchanged}
         report["attribution"] = attributed.as_dict()
     elapsed = time.perf_counter() - started  # read + validate + store

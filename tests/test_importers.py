@@ -37,8 +37,8 @@ def shared_results() -> dict[str, ImportResult]:
 
 def test_registry_is_constant_and_named():
     assert isinstance(FORMATS, tuple) and FORMAT_NAMES == tuple(f.name for f in FORMATS)
-    assert set(FORMAT_NAMES) == {"airforce", "cir", "canonical", "geojson", "acled", "ucdp",
-                                 "timemap", "geodata", "generic"}
+    assert set(FORMAT_NAMES) == {"airforce", "cir", "canonical", "geojson", "geoparquet",
+                                 "acled", "ucdp", "timemap", "geodata", "generic"}
     assert FORMAT_NAMES[-1] == "generic"  # the catch-all sniffer goes last
 
 

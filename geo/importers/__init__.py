@@ -32,7 +32,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.importers import acled, airforce, canonical, cir, generic, geodata, timemap, ucdp
+from geo.importers import (
+    acled,
+    airforce,
+    canonical,
+    cir,
+    generic,
+    geodata,
+    geoparquet,
+    timemap,
+    ucdp,
+)
 from geo.importers._common import (
     CsvTable,
     ImportResult,
@@ -65,6 +75,7 @@ class Head:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...] = ()
     members: tuple[str, ...] = ()   # ZIP member names (XLSX, KMZ, zipped Shapefile)
+    path: Path | None = None        # for sniffers that read a footer (Parquet's schema)
 
     @property
     def looks_like_json(self) -> bool:
@@ -95,6 +106,8 @@ FORMATS: tuple[Format, ...] = (
            takes_options=True),
     Format("canonical", canonical.sniff_csv, canonical.read_csv_file,
            "Salvo canonical CSV (header = the canonical columns)"),
+    Format("geoparquet", geoparquet.sniff, geoparquet.read,
+           "Salvo GeoParquet export (columns = the canonical columns + geometry)"),
     Format("airforce", airforce.sniff, airforce.read,
            "Ukrainian Air Force daily attacks (PetroIvaniuk missile_attacks_daily.csv)"),
     Format("cir", cir.sniff, cir.read,
@@ -171,7 +184,7 @@ def _head(path: Path, name: str) -> Head:
         header, rows = (), ()
     else:
         header, rows = _table_head(data)
-    return Head(data, header, rows, members)
+    return Head(data, header, rows, members, path)
 
 
 def detect_format(path: str | Path) -> str:

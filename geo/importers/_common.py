@@ -88,6 +88,12 @@ class ImportResult:
     # Generic files: the header as read and the mapping used (field → column), for the editor.
     columns: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    # The bulk import (native.py) keeps accepted rows in DuckDB: their count, events empty.
+    accepted_rows: int | None = None
+
+    @property
+    def accepted(self) -> int:
+        return len(self.events) if self.accepted_rows is None else self.accepted_rows
 
     def report(self) -> dict:
         """A JSON-able summary (counts, top rejection reasons, first 20 rejected rows)."""
@@ -96,7 +102,7 @@ class ImportResult:
             "format": self.format,
             "file": self.path,
             "read": self.rows_read,
-            "accepted": len(self.events),
+            "accepted": self.accepted,
             "rejected": len(self.rejections),
             "rejections_by_reason": [{"reason": reason, "count": count}
                                      for reason, count in groups.most_common(10)],
@@ -113,7 +119,7 @@ class ImportResult:
     def report_text(self, file: str | None = None) -> str:
         """Human-readable report; the first line is ``FILE: read N, accepted A, rejected R``."""
         name = file or Path(self.path).name
-        lines = [f"{name}: read {self.rows_read}, accepted {len(self.events)}, "
+        lines = [f"{name}: read {self.rows_read}, accepted {self.accepted}, "
                  f"rejected {len(self.rejections)}", f"  format: {self.format}"]
         groups = Counter(_reason_group(r) for r in self.rejections)
         for reason, count in groups.most_common(10):
@@ -131,6 +137,24 @@ class ImportResult:
             for a, b, why in self.links[:10]:
                 lines.append(f"    {a} ~ {b}: {why}")
         return "\n".join(lines)
+
+
+def refusal(result: ImportResult, max_rejected: float | None) -> str | None:
+    """Why a read must not be stored or written (one line with the top reasons), or None.
+
+    No accepted row is always a refusal; more than ``max_rejected`` % rejected is one too.
+    """
+    rejected = len(result.rejections)
+    top = "; ".join(f"{g['count']}× {g['reason']}"
+                    for g in result.report()["rejections_by_reason"][:3])
+    if not result.accepted:
+        return (f"no row accepted (read {result.rows_read}, rejected {rejected})"
+                + (f"; top reasons: {top}" if top else ""))
+    share = 100 * rejected / max(result.rows_read, 1)
+    if max_rejected is not None and share > max_rejected:
+        return (f"{share:.1f}% of rows rejected, over --max-rejected {max_rejected:g}%; "
+                f"top reasons: {top}")
+    return None
 
 
 def events_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

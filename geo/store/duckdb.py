@@ -344,32 +344,47 @@ class DuckDBStore(Store):
             source = ("(SELECT * FROM incoming QUALIFY row_number() OVER "
                       "(PARTITION BY event_id ORDER BY event_date) = 1)")
         order = "" if distinct == stage.num_rows and _sorted(stage) else " ORDER BY event_date"
+        with self._writer() as con:
+            con.register("incoming", stage)
+            try:
+                return self._upsert_in(con, source, order, distinct)
+            finally:
+                con.unregister("incoming")
+
+    def upsert_from(self, con: duckdb.DuckDBPyConnection, table: str) -> UpsertResult:
+        """Upsert the canonical rows of ``table``, a relation of ``con`` (this store's
+        writer connection, see :meth:`_writer`) with one row per event_id: the bulk
+        import's ``INSERT … SELECT`` (:mod:`geo.importers.native`), same rules as
+        :meth:`upsert`."""
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        if not rows:
+            return UpsertResult(0, 0, 0)
+        return self._upsert_in(con, table, " ORDER BY event_date", rows)
+
+    def _upsert_in(self, con: duckdb.DuckDBPyConnection, source: str, order: str,
+                   distinct: int) -> UpsertResult:
         columns = ", ".join(COLUMNS)
         derived = derived_sql(DUCKDB_ARRAYS)
         store_columns = ", ".join(_STORE_COLUMNS)
-        with self._writer() as con:
-            con.register("incoming", stage)
-            con.execute("BEGIN")
-            try:
-                known = con.execute(
-                    "SELECT count(*) FROM (SELECT event_id FROM incoming "
-                    "SEMI JOIN events USING (event_id))").fetchone()[0]
-                if not known:
-                    # Only new events (a first import): one pass, no staging table.
-                    con.execute(
-                        f"INSERT INTO events ({store_columns}) SELECT {columns}, {derived}, "
-                        f"{hash_sql()}, 'active', current_timestamp FROM {source} s{order}")
-                    inserted, updated, unchanged = distinct, 0, 0
-                else:
-                    inserted, updated, unchanged = self._merge(con, source, derived)
-                con.execute("COMMIT")
-            except Exception as exc:
-                _rollback(con)  # the first error is the one to report
-                if isinstance(exc, duckdb.Error):
-                    raise _save_error(exc, self.path, "saving the import to") from exc
-                raise
-            finally:
-                con.unregister("incoming")
+        con.execute("BEGIN")
+        try:
+            known = con.execute(
+                f"SELECT count(*) FROM (SELECT event_id FROM {source} "
+                "SEMI JOIN events USING (event_id))").fetchone()[0]
+            if not known:
+                # Only new events (a first import): one pass, no staging table.
+                con.execute(
+                    f"INSERT INTO events ({store_columns}) SELECT {columns}, {derived}, "
+                    f"{hash_sql()}, 'active', current_timestamp FROM {source} s{order}")
+                inserted, updated, unchanged = distinct, 0, 0
+            else:
+                inserted, updated, unchanged = self._merge(con, source, derived)
+            con.execute("COMMIT")
+        except Exception as exc:
+            _rollback(con)  # the first error is the one to report
+            if isinstance(exc, duckdb.Error):
+                raise _save_error(exc, self.path, "saving the import to") from exc
+            raise
         return UpsertResult(int(inserted), int(updated), int(unchanged))
 
     @staticmethod

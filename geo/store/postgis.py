@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -359,7 +360,28 @@ class PostGISStore(Store):
         if stage.empty:
             return UpsertResult(0, 0, 0)
         rows = list(_copy_rows(stage))
-        result = self._run_write(lambda con: self._upsert(con, rows))
+
+        def fill(copy) -> None:
+            for row in rows:
+                copy.write_row(row)
+
+        return self._upsert_copied(fill, "")
+
+    def upsert_csv(self, path: Path) -> UpsertResult:
+        """Upsert a headerless CSV of the canonical columns + an input order column (NULL =
+        unquoted empty, '' = quoted empty), streamed to ``COPY … FROM STDIN (FORMAT csv)``:
+        the bulk import (:mod:`geo.importers.native`) writes it with DuckDB's ``COPY``.
+        Same rules as :meth:`upsert`."""
+
+        def fill(copy) -> None:
+            with open(path, "rb") as handle:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+
+        return self._upsert_copied(fill, " (FORMAT csv)")
+
+    def _upsert_copied(self, fill: Callable, options: str) -> UpsertResult:
+        result = self._run_write(lambda con: self._upsert(con, fill, options))
         if result.inserted + result.updated >= ANALYZE_AFTER_ROWS:
             # Without statistics the planner ignores the GIN/GiST indexes (measured: an
             # origin filter scanned all rows until analysed). Autovacuum would get there
@@ -397,7 +419,7 @@ class PostGISStore(Store):
 
         self._run_write(work)
 
-    def _upsert(self, con: psycopg.Connection, rows: list[tuple]) -> UpsertResult:
+    def _upsert(self, con: psycopg.Connection, fill: Callable, options: str) -> UpsertResult:
         names = ", ".join(COLUMNS)
         typed = ", ".join(f"{c} {_STAGE_TYPES.get(c, 'TEXT')}" for c in COLUMNS)
         with con.transaction():
@@ -405,9 +427,9 @@ class PostGISStore(Store):
             con.execute(f"CREATE TEMP TABLE salvo_incoming ({typed}, ord INTEGER) "
                         "ON COMMIT DROP")
             # COPY: one round trip for the rows instead of one statement per row.
-            with con.cursor().copy(f"COPY salvo_incoming ({names}, ord) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with con.cursor().copy(
+                    f"COPY salvo_incoming ({names}, ord) FROM STDIN{options}") as copy:
+                fill(copy)
             # One row per event_id: the first in input order among the earliest dates.
             con.execute(
                 f"CREATE TEMP TABLE salvo_stage ON COMMIT DROP AS SELECT DISTINCT ON "
