@@ -347,7 +347,11 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
             color=colour, order=alt.Order("rank:Q"), tooltip=tooltip)
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))
-    chart = chart.properties(height=height, width="container")
+    # Streamlit fits the whole chart, legend included, into ``height``: a one-column legend
+    # gets its own rows on top of it, or the bars shrink to nothing.
+    legend_rows = -(-len(domain) // max(1, legend_columns))
+    chart = chart.properties(height=height + (18 * legend_rows if legend_columns == 1 else 0),
+                             width="container")
     return chart.configure(locale=vega_locale(lang)) if lang != "en" else chart
 
 
