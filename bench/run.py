@@ -188,7 +188,7 @@ def work_app(store_path: Path, repeats: int) -> dict:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from bench.payload import chart_payload, map_payload
     from geo.filters import Filters
-    from geo.maps import base_map, layers, plan_map
+    from geo.maps import base_map, basemap_url, layers, plan_map
     from geo.settings import get as setting
     from geo.store.duckdb import DuckDBStore
     from geo.timeline import build_chart, choose_bin
@@ -219,7 +219,7 @@ def work_app(store_path: Path, repeats: int) -> dict:
 
     def map_path(f):
         plan = plan_map(store, f, max_points=max_points)
-        return plan, map_payload(base_map(), layers(plan))
+        return plan, map_payload(base_map(basemap_src=basemap_url()), layers(plan))
 
     for name, f in (("map", everything), ("map_typical", typical)):
         out[name] = timed(lambda f=f: map_path(f), repeats)
@@ -242,7 +242,7 @@ def work_app(store_path: Path, repeats: int) -> dict:
     def server_path():
         f = next(sequence)
         plan = plan_map(store, f, max_points=max_points)
-        map_payload(base_map(), layers(plan))
+        map_payload(base_map(basemap_src=basemap_url()), layers(plan))
         build_chart(store.timeline(f, "week"), "events", "week").to_json()
         store.count(f)
 

@@ -18,6 +18,9 @@ from geo.settings import ROOT
 STATIC_DIR = ROOT / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 URL_PREFIX = "/app/static/vendor"
+# Files we build from bundled data (the basemap's shapes), served so the browser caches them.
+GENERATED_DIR = STATIC_DIR / "generated"
+GENERATED_URL = "/app/static/generated"
 
 
 def _sources() -> dict[str, Path]:
@@ -60,6 +63,37 @@ def ensure_static(target: Path = VENDOR_DIR) -> Path:
             shutil.copyfile(source, tmp)
             os.replace(tmp, dest)  # atomic: two sessions starting at once both succeed
     return target
+
+
+def publish(name: str, text: str, target: Path = GENERATED_DIR) -> str | None:
+    """Serve ``text`` as a static file; returns its URL, or None when ``target`` cannot be
+    written (a read-only deployment: the caller sends the text inline instead).
+
+    The file name carries the content's hash, so a URL never changes meaning and any number
+    of processes can publish the same text at once (each write is an atomic rename).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> url = publish("shapes.json", "{}", folder)
+    >>> url
+    '/app/static/generated/shapes-bf21a9e8fbc5.json'
+    >>> (folder / url.rsplit("/", 1)[1]).read_text()
+    '{}'
+    """
+    data = text.encode("utf-8")
+    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:12]
+    stem, dot, ext = name.rpartition(".")
+    file_name = f"{stem}-{digest}{dot}{ext}" if dot else f"{name}-{digest}"
+    dest = target / file_name
+    try:
+        if not dest.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            tmp = target / f".{file_name}.{os.getpid()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, dest)
+    except OSError:
+        return None
+    return f"{GENERATED_URL}/{file_name}"
 
 
 def _stamped(name: str) -> str:

@@ -25,7 +25,7 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from geo.assets import CSS_LINKS, JS_LINKS
+from geo.assets import CSS_LINKS, JS_LINKS, publish
 from geo.escape import for_map, for_script_json, link_html, safe_links
 from geo.i18n import oblast_name, short_oblast_name
 from geo.map_legend import legend_data
@@ -126,9 +126,9 @@ def _label_names(lang: str) -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=4)
-def basemap_json(tiles: bool, lang: str = "en") -> str:
-    """Oblasts (~10 m), neighbours (~100 m), labels and the fit box; once per process and
+@lru_cache(maxsize=2)
+def basemap_shapes_json(lang: str = "en") -> str:
+    """Oblasts (~10 m), neighbours (~100 m) and labels: ~420 kB, once per process and
     language; city names from the bundled GeoNames table (Ukrainian: its ``name_uk``)."""
     names = _label_names(lang)
     neighbours = None
@@ -138,33 +138,56 @@ def basemap_json(tiles: bool, lang: str = "en") -> str:
         "iso": p.get("iso", ""),
         "label": for_map(f"{oblast_name(p.get('iso', ''), p.get('name', ''), lang)} "
                          f"({p.get('iso', '')})")})
-    (south, west), (north, east) = UKRAINE_BOUNDS
     return for_script_json({
         "neighbours": neighbours,
-        # The classes let static/salvo-map.css repaint land and borders in dark mode.
-        "neighbour_style": {"className": "salvo-neighbour", "fillColor": "#f4f4f4",
-                            "color": "#b5b5b5", "weight": 1,
-                            "fillOpacity": 0.2 if tiles else 1.0},
         "oblasts": oblasts,
-        "oblast_style": {"className": "salvo-oblast", "fillColor": "#e9e9e4", "color": "#777",
-                         "weight": 1, "fillOpacity": 0.25 if tiles else 1.0},
         "labels": {**LABEL_ZOOMS,
                    "oblasts": [[lat, lon, for_map(names.get(name, name))]
                                for lat, lon, name in oblast_labels()],
                    "cities": [[lat, lon, for_map(name), pop]
                               for lat, lon, name, pop in city_labels(lang)]},
+    })
+
+
+@lru_cache(maxsize=2)
+def basemap_url(lang: str = "en") -> str | None:
+    """Where the browser fetches :func:`basemap_shapes_json` from (None: not servable here,
+    send it inline). The live map sends this URL instead of the shapes: the page's every
+    rerun then carries a few kB instead of ~0.4 MB, and a returning reader's browser has
+    the file cached."""
+    return publish(f"basemap-{lang}.json", basemap_shapes_json(lang))
+
+
+def basemap_json(tiles: bool, lang: str = "en", src: str | None = None) -> str:
+    """The basemap call's data: styles, the fit box and credits, with the shapes inline or,
+    given ``src``, the URL static/salvo-map.js fetches them from."""
+    (south, west), (north, east) = UKRAINE_BOUNDS
+    frame = for_script_json({
+        # The classes let static/salvo-map.css repaint land and borders in dark mode.
+        "neighbour_style": {"className": "salvo-neighbour", "fillColor": "#f4f4f4",
+                            "color": "#b5b5b5", "weight": 1,
+                            "fillOpacity": 0.2 if tiles else 1.0},
+        "oblast_style": {"className": "salvo-oblast", "fillColor": "#e9e9e4", "color": "#777",
+                         "weight": 1, "fillOpacity": 0.25 if tiles else 1.0},
         "bounds": [[south, west], [north, east]],
         "credits": for_map(CREDITS),
+        "src": src,
     })
+    if src:
+        return frame
+    # Both halves are escaped JSON objects: splice the shapes in as the "shapes" member.
+    return frame[:-1] + ',"shapes":' + basemap_shapes_json(lang) + "}"
 
 
 def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAINE_ZOOM,
              tiles: str = "", attribution: str = "", local_assets: bool = True,
-             fit: bool = True, lang: str = "en") -> folium.Map:
+             fit: bool = True, lang: str = "en", basemap_src: str | None = None) -> folium.Map:
     """The map frame: neighbours, oblasts and labels from bundled data; tiles only if set.
 
     ``fit``: show all of Ukraine (Crimea, Zakarpattia, Luhansk) at whatever size the map
     has, once, when it loads; otherwise open at ``center``/``zoom`` (a link's view).
+    ``basemap_src``: the URL of the shapes (:func:`basemap_url`) for the live map; None
+    puts them in the page (exported HTML stands alone).
     """
     fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
                       min_zoom=3, max_zoom=14, prefer_canvas=False, zoom_snap=0.25,
@@ -177,7 +200,8 @@ def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAIN
         folium.TileLayer(tiles=tiles, attr=for_map(attribution or "map tiles"),
                          name="tiles").add_to(fmap)
     options = for_script_json({"fit": bool(fit)})
-    LeafletScript("basemap", basemap_json(bool(tiles), lang), options, "basemap").add_to(fmap)
+    LeafletScript("basemap", basemap_json(bool(tiles), lang, basemap_src), options,
+                  "basemap").add_to(fmap)
     return fmap
 
 

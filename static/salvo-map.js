@@ -96,22 +96,48 @@
     });
   }
 
-  function basemap(map, data, options) {
-    panes(map);
-    if (data.neighbours) {
-      L.geoJson(data.neighbours, {pane: "salvoShapes", interactive: false,
-                                  style: function () { return data.neighbour_style; }})
-        .addTo(map);
+  /* The shapes come inline (an exported HTML map) or from data.src, a static file the
+     browser caches (the live map: each rerun then carries a few kB, not the shapes).
+     Oblast shading (areas) waits for them: it reuses their polygons. */
+  var shapesReady = false, whenShapes = [];
+
+  function onShapes(fn) {
+    if (shapesReady) fn(); else whenShapes.push(fn);
+  }
+
+  function drawShapes(map, data, shapes, group) {
+    if (shapes.neighbours) {
+      L.geoJson(shapes.neighbours, {pane: "salvoShapes", interactive: false,
+                                    style: function () { return data.neighbour_style; }})
+        .addTo(group);
     }
-    var oblasts = L.geoJson(data.oblasts, {
+    var oblasts = L.geoJson(shapes.oblasts, {
       pane: "salvoShapes",
       style: function () { return data.oblast_style; }
     });
     oblasts.bindTooltip(function (l) { return html(l.feature.properties.label); },
                         {sticky: true, className: "foliumtooltip"});
     oblasts.eachLayer(function (l) { oblastShapes[l.feature.properties.iso] = l.getLatLngs(); });
-    oblasts.addTo(map);
-    labels(map, data.labels);
+    oblasts.addTo(group);
+    labels(map, shapes.labels);
+    shapesReady = true;
+    whenShapes.splice(0).forEach(function (fn) { fn(); });
+  }
+
+  function basemap(map, data, options) {
+    panes(map);
+    var group = L.featureGroup().addTo(map);
+    if (data.src) {
+      fetch(data.src, {credentials: "same-origin"})
+        .then(function (r) {
+          if (!r.ok) throw new Error("basemap " + data.src + ": HTTP " + r.status);
+          return r.json();
+        })
+        .then(function (shapes) { drawShapes(map, data, shapes, group); })
+        .catch(function (err) { console.error(err); });
+    } else {
+      drawShapes(map, data, data.shapes, group);
+    }
     if (data.credits && map.attributionControl) map.attributionControl.addAttribution(data.credits);
     var fit = options && options.fit;
     function fitUkraine() { map.fitBounds(data.bounds, {padding: [4, 4], animate: false}); }
@@ -136,7 +162,7 @@
     map.on("zoomstart", collapse);
     map.on("click", collapse);
     focusWithoutScrolling(map);
-    return oblasts;
+    return group;
   }
 
   // ---- events ----------------------------------------------------------------------------
@@ -294,11 +320,13 @@
 
   function areas(parent, data) {
     var group = L.featureGroup();
-    data.forEach(function (a) {
-      var shape = oblastShapes[a[0]];
-      if (!shape) return;
-      L.polygon(shape, L.extend({pane: "salvoShapes"}, a[2]))
-        .bindTooltip(html(a[1]), {sticky: true, className: "foliumtooltip"}).addTo(group);
+    onShapes(function () {
+      data.forEach(function (a) {
+        var shape = oblastShapes[a[0]];
+        if (!shape) return;
+        L.polygon(shape, L.extend({pane: "salvoShapes"}, a[2]))
+          .bindTooltip(html(a[1]), {sticky: true, className: "foliumtooltip"}).addTo(group);
+      });
     });
     group.addTo(parent);
     return group;

@@ -17,7 +17,7 @@ from geo.cartography import title_from_filters
 from geo.cli import main
 from geo.filters import CERTAINTIES, Filters
 from geo.mapplan import PRECISION_TEXT
-from geo.maps import basemap_json
+from geo.maps import basemap_shapes_json
 from geo.oblasts import OBLASTS
 from geo.origins import CERTAINTIES as ORIGIN_CERTAINTIES
 from geo.origins import origin_label
@@ -207,13 +207,13 @@ def test_event_detail_in_ukrainian(store_url):  # noqa: F811
 
 
 def test_live_map_labels_oblasts_in_ukrainian():
-    uk = json.loads(basemap_json(False, "uk"))
+    uk = json.loads(basemap_shapes_json("uk"))
     labels = [name for _lat, _lon, name in uk["labels"]["oblasts"]]
     assert len(labels) == 25 and all(CYRILLIC.search(n) for n in labels), labels
     assert "Харківська" in labels and "АР Крим" in labels
     hover = {f["properties"]["iso"]: f["properties"]["label"] for f in uk["oblasts"]["features"]}
     assert hover["UA-63"] == "Харківська область (UA-63)"
-    english = json.loads(basemap_json(False))
+    english = json.loads(basemap_shapes_json())
     assert "Kharkiv" in [name for _lat, _lon, name in english["labels"]["oblasts"]]
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.assets import publish
 from geo.escape import for_map
 from geo.filters import Filters
 from geo.mapplan import (
@@ -19,7 +20,7 @@ from geo.mapplan import (
     plan_map,
     shading,
 )
-from geo.maps import areas_json, base_map, grid_json, layers, points_json
+from geo.maps import areas_json, base_map, basemap_url, grid_json, layers, points_json
 from geo.origins import origin_colour
 from tests.conftest import make_events
 from tests.fixtures.payloads import EVALUATED, HOSTILE
@@ -253,7 +254,30 @@ def test_labels_come_from_bundled_data():
     html = base_map().get_root().render()
     basemap = layer_data(html, "basemap")
     assert "GeoNames (CC BY 4.0)" in basemap["credits"]
-    assert len(basemap["labels"]["cities"]) == len(cities)
+    assert len(basemap["shapes"]["labels"]["cities"]) == len(cities)
+
+
+def test_live_map_sends_the_basemap_url_and_serves_the_same_shapes():
+    """Issue 13: the live map's every rerun carried the ~0.4 MB basemap; now it names a
+    static file (cached by the browser) holding exactly the shapes an export inlines."""
+    url = basemap_url("uk")
+    assert url is not None and url.startswith("/app/static/generated/basemap-uk-")
+    live = base_map(lang="uk", basemap_src=url).get_root().render()
+    data = layer_data(live, "basemap")
+    assert data["src"] == url and "shapes" not in data
+    assert len(live) < 20_000  # the frame, the styles and the links only
+    served = ROOT / "static" / url.removeprefix("/app/static/").split("?")[0]
+    inline = layer_data(base_map(lang="uk").get_root().render(), "basemap")["shapes"]
+    assert json.loads(served.read_text(encoding="utf-8")) == inline
+    assert len(inline["oblasts"]["features"]) == 27
+
+
+def test_basemap_falls_back_to_inline_when_static_is_read_only(tmp_path):
+    blocked = tmp_path / "static"
+    blocked.write_text("a file where the folder should be")  # unwritable, even for root
+    assert publish("basemap-en.json", "{}", blocked / "generated") is None
+    data = layer_data(base_map(basemap_src=None).get_root().render(), "basemap")
+    assert data["src"] is None and len(data["shapes"]["oblasts"]["features"]) == 27
 
 
 def test_no_javascript_in_python_sources():

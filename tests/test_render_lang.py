@@ -18,7 +18,7 @@ from geo.export import export_bytes, gif_inputs, map_inputs
 from geo.filters import Filters
 from geo.importers import read_events
 from geo.mapplan import city_labels
-from geo.maps import basemap_json
+from geo.maps import basemap_shapes_json
 from geo.render import ImageOptions
 from geo.sources import credits_for
 from geo.store.duckdb import DuckDBStore
@@ -158,7 +158,7 @@ def test_every_city_has_a_ukrainian_gazetteer_name():
     assert names["Kyiv"] == "Київ" and names["Donetsk"] == "Донецьк"
     assert [n for _la, _lo, n, _p in city_labels("uk")][:2] == ["Київ", "Харків"]
     assert [n for _la, _lo, n, _p in city_labels()][:2] == ["Kyiv", "Kharkiv"]
-    live = json.loads(basemap_json(False, "uk"))["labels"]["cities"]
+    live = json.loads(basemap_shapes_json("uk"))["labels"]["cities"]
     # The live map escapes names for its HTML labels; the browser shows them unescaped.
     assert {html.unescape(name) for _la, _lo, name, _p in live} == set(names.values())
 

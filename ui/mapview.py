@@ -13,7 +13,7 @@ import streamlit as st
 from geo import settings
 from geo.filters import Filters
 from geo.mapplan import UKRAINE_BOUNDS, MapPlan, events_at, plan_map
-from geo.maps import Scripts, base_map, layer_scripts, layers_from, legend_layer
+from geo.maps import Scripts, base_map, basemap_url, layer_scripts, layers_from, legend_layer
 from geo.store import BBox, Store
 from ui.cache import store_read
 from ui.state import current_view, language, set_view
@@ -84,7 +84,8 @@ def map_state(store: Store, filters: Filters):
     kwargs = {"center": center, "zoom": zoom} if center is not None else {}
     base = base_map(tiles=settings.get("map_tiles"),
                     attribution=settings.get("map_tiles_attribution"),
-                    fit=center is None, lang=language(), **kwargs)
+                    fit=center is None, lang=language(), basemap_src=basemap_url(language()),
+                    **kwargs)
     scripts = _scripts(store, filters, plan_zoom, bbox, max_points)
     # The legend over the map (a phone's); on a desktop the legend column shows instead.
     legend = legend_layer(plan, getattr(filters, "certainty", None), language())
