@@ -257,8 +257,9 @@ def gif_specs(ctx: Context, options: ImageOptions, final: MapPlan, plans: list[M
     if top:
         base_layers += area_layer([], top, lang)[1:]  # the key; the shapes move per frame
     if groups:
-        base_layers += (cells_layers([], groups, lang=lang)[:1] if grid else
-                        point_legend_layers(groups, certainties, lang=lang))
+        base_layers += (cells_layers([], groups, lang=lang)[:1]
+                        + point_legend_layers([], certainties, precision=False, lang=lang)
+                        if grid else point_legend_layers(groups, certainties, lang=lang))
     elif top:
         base_layers += point_legend_layers(plan_groups(final), certainties, precision=False,
                                            lang=lang)

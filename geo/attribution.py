@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,7 @@ NIAR_BASE = 0.05
 NIAR_FRONT = 4.0
 MIN_ORIGIN_MASS = 0.25
 NO_STRIKE_CLASSES = ("reconnaissance drone", "decoy drone")
+_NO_STRIKE = frozenset(NO_STRIKE_CLASSES)
 OUTPUT_COLUMNS = ("weapon_model", "weapon_class", "weapon_origin", "origin_basis",
                   "weapon_supplier", "class_candidates", "origin_candidates",
                   "supplier_candidates", "attribution")
@@ -157,16 +159,31 @@ def _describe_report(row: tuple, weight: float) -> str:
     return f"{when}, {where}: {launched} {model} launched{lost}"
 
 
+# Per distinct class tuple, not per report weapon: a 10M-row import asked these millions of
+# times, and building the sets each time was a third of the attribution engine (py-spy).
+@lru_cache(maxsize=4096)
+def _strikes(classes: tuple[str, ...]) -> bool:
+    """False for weapons that never strike (reconnaissance, decoys): they carry no mass."""
+    return not _NO_STRIKE.issuperset(classes)
+
+
+@lru_cache(maxsize=4096)
+def _families(classes: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(family_of(c) for c in classes)
+
+
 def _from_reports(found: list[tuple], masses: _Masses, keep) -> list[str]:
     """Add report weapons accepted by ``keep`` to ``masses``; evidence for the top three."""
     used = []
     for row, weight in found:
-        weapons = [w for w in row[5] if keep(w)]
         share = weight / len(row[5])
-        for weapon in weapons:
-            strike = 0.0 if set(weapon.classes) <= set(NO_STRIKE_CLASSES) else share
-            masses.add(weapon, strike)
-        if weapons and any(not set(w.classes) <= set(NO_STRIKE_CLASSES) for w in weapons):
+        strikes = False
+        for weapon in row[5]:
+            if keep(weapon):
+                hit = _strikes(weapon.classes)
+                masses.add(weapon, share if hit else 0.0)
+                strikes = strikes or hit
+        if strikes:
             used.append((weight, row))
     used.sort(key=lambda t: (-t[0], t[1][8], t[1][9]))
     return [_describe_report(row, w) for w, row in used[:3]]
@@ -215,11 +232,11 @@ def _target(row: dict, mentions: list[Mention], found: list[tuple] | None, lam: 
         specific = {c for c in wanted if not c.startswith("unspecified")}
 
         def keep(weapon: Weapon) -> bool:
-            fams = {family_of(c) for c in weapon.classes}
-            if not fams & families:
+            fams = _families(weapon.classes)
+            if fams.isdisjoint(families):
                 return False
             tight = {c for c in specific if family_of(c) in fams}
-            return not tight or bool(tight & set(weapon.classes))
+            return not tight or not tight.isdisjoint(weapon.classes)
 
         evidence = _from_reports(found or [], masses, keep)
         if masses.total <= 0:

@@ -19,6 +19,8 @@ from pathlib import Path
 from geo.settings import DATA_DIR
 
 LANGUAGES = ("en", "uk")
+# What the map's script passes to toLocaleString for the counts it writes.
+BROWSER_LOCALES = {"en": "en-US", "uk": "uk-UA"}
 DEFAULT_LANGUAGE = "en"
 MESSAGES_FILE: Path = DATA_DIR / "messages.json"
 NAMES_FILE: Path = DATA_DIR / "oblast_names.csv"

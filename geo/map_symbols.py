@@ -13,11 +13,12 @@ import math
 
 import pandas as pd
 
-from geo.i18n import translate
+from geo.i18n import format_number, translate
 from geo.mapplan import aggregate_cells
 from geo.origins import (
     CERTAINTIES,
     CERTAINTY_STYLES,
+    cell_style,
     certainty_of,
     codes_of,
     drawn_group,
@@ -63,17 +64,26 @@ def even_ticks(top: int, count: int = 4) -> list[int]:
 
 def cell_rows(grid: pd.DataFrame, top: int | None = None, lang: str = "en") -> list[dict]:
     """Aggregated cells as the app draws them: a circle at the events' mean position, radius
-    7–24 px by √count (relative to ``top``), colour of the most common origin."""
+    7–24 px by √count (relative to ``top``), colour of the most common origin, drawn by how
+    most of its events are known (:func:`geo.origins.cell_style`: an inferred origin is a
+    pale circle with a dashed ring, never a solid stated-looking one)."""
     if grid.empty:
         return []
     cells = aggregate_cells(grid)
     top = top or int(cells["n"].max())
-    return [{"lon": round(c.lon, 5), "lat": round(c.lat, 5), "n": int(c.n),
-             "label": f"{c.n:,}" if c.n < 10_000 else f"{c.n / 1000:.0f}k",
-             "size": round(math.pi * (7 + 17 * min(1.0, c.n / top) ** 0.5) ** 2, 1),
-             "origin": origin_label(c.dominant, lang)}
-            for c in cells.sort_values(["n", "gy", "gx"], ascending=[False, True, True])
-            .itertuples(index=False)]
+    rows = []
+    for c in cells.sort_values(["n", "gy", "gx"], ascending=[False, True, True]) \
+            .itertuples(index=False):
+        style = cell_style(c.dominant, c.certainty)
+        rows.append({
+            "lon": round(c.lon, 5), "lat": round(c.lat, 5), "n": int(c.n),
+            "label": format_number(c.n, lang) if c.n < 10_000 else f"{c.n / 1000:.0f}k",
+            "size": round(math.pi * (7 + 17 * min(1.0, c.n / top) ** 0.5) ** 2, 1),
+            "origin": origin_label(c.dominant, lang), "certainty": c.certainty,
+            "ring": style["color"], "w": style["weight"], "fo": style["fillOpacity"],
+            "dash": ([float(x) for x in style["dashArray"].split()] if style["dashArray"]
+                     else [1, 0])})
+    return rows
 
 
 def cell_groups(grid: pd.DataFrame) -> list[str]:
@@ -87,14 +97,16 @@ def cells_layers(rows: list[dict], groups: list[str], *, legend: bool = True,
     domain = [origin_label(g, lang) for g in groups]
     circles = {
         "data": {"values": rows},
-        "mark": {"type": "point", "shape": "circle", "filled": True, "fillOpacity": 0.75,
-                 "stroke": "#ffffff", "strokeWidth": 1.5},
+        "mark": {"type": "point", "shape": "circle", "filled": True, "opacity": 1},
         "encoding": {
             "longitude": {"field": "lon", "type": "quantitative"},
             "latitude": {"field": "lat", "type": "quantitative"},
             "size": {"field": "size", "type": "quantitative", "scale": None},
             "fill": scale_channel("origin", domain, [origin_colour(g) for g in groups],
                              legend_title("cell", lang), legend),
+            # How the origin is known, as on the live map (geo.origins.cell_style).
+            "stroke": raw_channel("ring"), "strokeWidth": raw_channel("w", "quantitative"),
+            "fillOpacity": raw_channel("fo", "quantitative"), "strokeDash": raw_channel("dash"),
             "order": {"field": "n", "type": "quantitative", "sort": "descending"},
         },
     }

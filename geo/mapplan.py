@@ -104,8 +104,8 @@ def plan_map(store: Store, filters: Filters, *, max_points: int, zoom: int | Non
              bbox: BBox | None = None) -> MapPlan:
     """Decide points vs aggregation and fetch only what will be drawn (all in the store)."""
     zoom = zoom or UKRAINE_ZOOM
-    kinds, areas = store.map_counts(filters)
-    area_origins = store.area_origins(filters) if kinds.get("area") else pd.DataFrame()
+    summary = store.map_summary(filters)
+    kinds, areas, area_origins = summary.kinds, summary.areas, summary.area_origins
     empty = pd.DataFrame()
 
     def points_plan(points: pd.DataFrame) -> MapPlan:

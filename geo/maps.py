@@ -27,7 +27,14 @@ from jinja2 import Template
 
 from geo.assets import CSS_LINKS, JS_LINKS, publish
 from geo.escape import for_map, for_script_json, link_html, safe_links
-from geo.i18n import oblast_name, short_oblast_name
+from geo.i18n import (
+    BROWSER_LOCALES,
+    code_label,
+    format_number,
+    oblast_name,
+    short_oblast_name,
+    translate,
+)
 from geo.map_legend import legend_data
 from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existing imports
     CREDITS,
@@ -49,7 +56,7 @@ from geo.mapplan import (  # noqa: F401 - re-exported for the exporters' existin
     plan_map,
     shading,
 )
-from geo.origins import OUTLINE, certainty_of, origin_label, symbol_style
+from geo.origins import cell_style, certainty_of, origin_label, symbol_style
 from geo.schema import parse_candidates
 from geo.settings import DATA_DIR
 
@@ -59,6 +66,21 @@ LABEL_ZOOMS = {"oblast_min_zoom": 5.75,
                "city_tiers": [[1_000_000, 4], [700_000, 5.5], [0, 7]]}
 CERTAINTY_WORDS = {"stated": "stated", "ambiguous": "ambiguous", "likely": "likely, inferred",
                    "possible": "possible, inferred", "unknown": "origin unknown"}
+
+
+def certainty_word(certainty: str, lang: str = "en") -> str:
+    """How a symbol's origin is known, as its popup says it (``mapword.<certainty>``).
+
+    >>> certainty_word("likely"), certainty_word("likely", "uk")
+    ('likely, inferred', 'ймовірно, виведено')
+    """
+    return code_label("mapword", certainty, lang) if certainty in CERTAINTY_WORDS \
+        else certainty
+
+
+def precision_text(precision: str, lang: str = "en") -> str:
+    """What a symbol's position means (``precision.<code>``; unknown codes: blank)."""
+    return code_label("precision", precision, lang) if precision in PRECISION_TEXT else ""
 
 
 class _Text(Element):
@@ -189,7 +211,7 @@ def base_map(*, center: tuple[float, float] = UKRAINE_CENTER, zoom: int = UKRAIN
     ``basemap_src``: the URL of the shapes (:func:`basemap_url`) for the live map; None
     puts them in the page (exported HTML stands alone).
     """
-    fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
+    fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=False,
                       min_zoom=3, max_zoom=14, prefer_canvas=False, zoom_snap=0.25,
                       zoom_delta=0.5)
     if local_assets:
@@ -232,37 +254,43 @@ def _source_pairs(sources: str) -> list[list[str]]:
 POINT_TABLES = ("style", "type", "origin", "certainty", "precision", "verification")
 
 
-def point_record(row: dict, tables: dict[str, _Table]) -> list:
-    """The escaped pieces of one point's tooltip and popup (assembled in salvo-map.js)."""
+def point_record(row: dict, tables: dict[str, _Table], lang: str = "en") -> list:
+    """The escaped pieces of one point's tooltip and popup (assembled in salvo-map.js), our
+    own words in ``lang``; the source's words (model, place, sources) as they came."""
     precision, kind = str(row.get("geo_precision")), str(row.get("event_type"))
     verification = str(row.get("verification"))
     group = str(row.get("drawn") or row.get("origin_group") or "unknown")
     certainty = str(row.get("certainty") or certainty_of(group, row.get("origin_basis")))
     return [
         for_map(_day(row.get("event_date"))),
-        tables["type"](kind, for_map(row.get("event_type"))),
+        tables["type"](kind, for_map(code_label("type", row.get("event_type"), lang))),
         for_map(row.get("weapon_model") or ""),
-        tables["origin"](group, for_map(origin_label(group))),
+        tables["origin"](group, for_map(origin_label(group, lang))),
         for_map(row.get("location") or ""),
-        tables["precision"](precision, for_map(PRECISION_TEXT.get(precision, ""))),
-        tables["verification"](verification, for_map(row.get("verification"))),
+        tables["precision"](precision, for_map(precision_text(precision, lang))),
+        tables["verification"](verification, for_map(
+            code_label("detail.verified", row.get("verification"), lang))),
         _source_pairs(str(row.get("sources") or "")),
         for_map(row.get("event_id")),
-        tables["certainty"](certainty, for_map(CERTAINTY_WORDS.get(certainty, certainty))),
-        for_map(candidates_text(row.get("origin_candidates"))),
+        tables["certainty"](certainty, for_map(certainty_word(certainty, lang))),
+        for_map(candidates_text(row.get("origin_candidates"), lang)),
     ]
 
 
-def candidates_text(cell: object) -> str:
-    """``PRK:0.7;RUS:0.3`` → ``candidates: PRK 70 %, RUS 30 %`` (what inferred rests on)."""
+def candidates_text(cell: object, lang: str = "en") -> str:
+    """``PRK:0.7;RUS:0.3`` → ``candidates: PRK 70 %, RUS 30 %`` (what inferred rests on).
+
+    >>> candidates_text("PRK:0.7;RUS:0.3", "uk")
+    'кандидати: PRK 70 %, RUS 30 %'
+    """
     if cell is None or (isinstance(cell, float) and cell != cell):
         return ""
     try:
         pairs = parse_candidates(str(cell))
     except ValueError:
         return ""
-    return ("candidates: " + ", ".join(f"{v} {round(100 * s)} %" for v, s in pairs)
-            if pairs else "")
+    listed = ", ".join(f"{v} {round(100 * s)} %" for v, s in pairs)
+    return translate("map.candidates", lang, list=listed) if pairs else ""
 
 
 def leaflet_style(group: str, certainty: str, radius: float) -> dict:
@@ -273,7 +301,7 @@ def leaflet_style(group: str, certainty: str, radius: float) -> dict:
             "dashArray": s["dash"]}
 
 
-def points_json(points: pd.DataFrame) -> dict:
+def points_json(points: pd.DataFrame, lang: str = "en") -> dict:
     """The points layer's data: lookup tables and one compact record per event."""
     tables = {name: _Table() for name in POINT_TABLES}
     items = []
@@ -285,26 +313,13 @@ def points_json(points: pd.DataFrame) -> dict:
         style = tables["style"]((group, certainty, radius),
                                 leaflet_style(group, certainty, radius))
         items.append([round(float(row["latitude"]), 5), round(float(row["longitude"]), 5),
-                      style, point_record(row, tables)])
+                      style, point_record(row, tables, lang)])
     return {**{name: table.values for name, table in tables.items()}, "points": items,
-            "none": "weapon not stated", "sources": "Sources:",
-            "here": "events here \u2014 click to spread them out and list them"}
+            "none": translate("map.no_weapon", lang), "sources": translate("detail.sources", lang),
+            "here": translate("map.here_points", lang)}
 
 
-def cell_style(group: str, certainty: str) -> dict:
-    """Leaflet options of an aggregated circle drawn in ``group``'s colour by how its events'
-    origin is known: the point symbols' styles (geo.origins), a little lighter so stacked
-    circles stay readable; solid ones keep a white edge, inferred ones a dashed/dotted ring
-    in the origin's colour."""
-    s = symbol_style(group, certainty)
-    edge = s["ring"] == OUTLINE
-    return {"color": "#ffffff" if edge else s["ring"],
-            "weight": 1.5 if edge else max(2.0, s["weight"]), "opacity": 1, "fill": True,
-            "fillColor": s["fill"], "fillOpacity": min(0.75, s["fill_opacity"]),
-            "dashArray": s["dash"]}
-
-
-def grid_json(grid: pd.DataFrame) -> dict:
+def grid_json(grid: pd.DataFrame, lang: str = "en") -> dict:
     """Aggregated cells: position, radius, style (dominant origin's colour, drawn by how
     most of its events are known), count and the per-origin breakdown with certainties
     (labels, words and styles sent once); counts written on the largest."""
@@ -313,8 +328,8 @@ def grid_json(grid: pd.DataFrame) -> dict:
     labels, words, styles = _Table(), _Table(), _Table()
     rows = []
     for c in found:
-        parts = [[labels(g, for_map(origin_label(g))), n,
-                  [[words(k, for_map(CERTAINTY_WORDS.get(k, k))), m] for k, m in known]]
+        parts = [[labels(g, for_map(origin_label(g, lang))), n,
+                  [[words(k, for_map(certainty_word(k, lang))), m] for k, m in known]]
                  for g, n, known in c.parts]
         style = styles((c.dominant, c.certainty), cell_style(c.dominant, c.certainty))
         rows.append([round(c.lat, 5), round(c.lon, 5), round(7 + 17 * (c.n / top) ** 0.5, 1),
@@ -322,9 +337,11 @@ def grid_json(grid: pd.DataFrame) -> dict:
     # Counts written on the largest circles (bounded: the payload must not grow with N).
     largest = sorted(found, key=lambda c: (-c.n, c.gy, c.gx))[:150]
     marks = [[round(c.lat, 5), round(c.lon, 5),
-              for_map(f"{c.n:,}" if c.n < 10_000 else f"{c.n / 1000:.0f}k")] for c in largest]
+              for_map(format_number(c.n, lang) if c.n < 10_000 else f"{c.n / 1000:.0f}k")]
+             for c in largest]
     return {"cells": rows, "labels": labels.values, "certainties": words.values,
-            "styles": styles.values, "marks": marks, "here": "events here (aggregated)"}
+            "styles": styles.values, "marks": marks, "here": translate("map.here_grid", lang),
+            "locale": BROWSER_LOCALES.get(lang, BROWSER_LOCALES["en"])}
 
 
 def area_style(group: str, certainty: str, share: float) -> dict:
@@ -338,7 +355,7 @@ def area_style(group: str, certainty: str, share: float) -> dict:
             "weight": max(1.0, s["weight"]), "dashArray": s["dash"] or None, "opacity": 0.9}
 
 
-def areas_json(plan: MapPlan) -> list:
+def areas_json(plan: MapPlan, lang: str = "en") -> list:
     names = drawn_unit_names()  # once per process: this runs on every map rerun
     shades = [s for s in shading(plan) if s.iso in names]
     if not shades:
@@ -346,10 +363,10 @@ def areas_json(plan: MapPlan) -> list:
     top = max(s.n for s in shades)
     out = []
     for s in shades:
-        parts = ", ".join(f"{origin_label(g)} {n:,} ({CERTAINTY_WORDS.get(c, c)})"
-                          for g, c, n in s.breakdown)
-        text = (f"{names[s.iso] or s.iso}: {s.n:,} event(s) located only to this oblast "
-                f"\u2014 {parts}")
+        parts = ", ".join(f"{origin_label(g, lang)} {format_number(n, lang)} "
+                          f"({certainty_word(c, lang)})" for g, c, n in s.breakdown)
+        text = translate("map.area_tip", lang, name=oblast_name(s.iso, names[s.iso] or s.iso, lang),
+                         n=s.n, parts=parts)
         out.append([s.iso, for_map(text), area_style(s.group, s.certainty, s.n / top)])
     return out
 
@@ -357,7 +374,7 @@ def areas_json(plan: MapPlan) -> list:
 Scripts = tuple[tuple[str, str, str], ...]
 
 
-def layer_scripts(plan: MapPlan) -> Scripts:
+def layer_scripts(plan: MapPlan, lang: str = "en") -> Scripts:
     """(feature group, ``SalvoMap`` call, JSON or '' for an empty layer) of each dynamic
     layer, areas below symbols: plain strings, so the app can cache them per filter.
 
@@ -368,13 +385,13 @@ def layer_scripts(plan: MapPlan) -> Scripts:
     shaded by their oblast-level events; the outlines come from the basemap already in the
     browser, so a filter change does not resend ~250 kB of polygons.
     """
-    areas = areas_json(plan)
+    areas = areas_json(plan, lang)
     if plan.mode == "points":
         top = ("events", "points",
-               for_script_json(points_json(plan.points)) if not plan.points.empty else "")
+               for_script_json(points_json(plan.points, lang)) if not plan.points.empty else "")
     else:
         top = ("aggregated events", "grid",
-               for_script_json(grid_json(plan.grid)) if not plan.grid.empty else "")
+               for_script_json(grid_json(plan.grid, lang)) if not plan.grid.empty else "")
     return (("oblast-level events", "areas", for_script_json(areas) if areas else ""), top)
 
 
@@ -389,9 +406,9 @@ def layers_from(scripts: Scripts) -> list[folium.FeatureGroup]:
     return out
 
 
-def layers(plan: MapPlan) -> list[folium.FeatureGroup]:
+def layers(plan: MapPlan, lang: str = "en") -> list[folium.FeatureGroup]:
     """The dynamic layers for ``plan`` (areas below symbols)."""
-    return layers_from(layer_scripts(plan))
+    return layers_from(layer_scripts(plan, lang))
 
 
 def legend_json(plan: MapPlan, certainty: str | None, lang: str = "en") -> str:

@@ -177,3 +177,16 @@ def symbol_style(group: str, certainty: str) -> dict:
         ring = OUTLINE
     return {"fill": fill, "ring": ring, "fill_opacity": style["fill_opacity"],
             "weight": style["weight"], "dash": style["dash"]}
+
+
+def cell_style(group: str, certainty: str) -> dict:
+    """Leaflet options of an aggregated circle drawn in ``group``'s colour by how its events'
+    origin is known: :func:`symbol_style`, a little lighter so stacked circles stay
+    readable; solid ones keep a white edge, inferred ones a dashed/dotted ring in the
+    origin's colour. The live map and the exported images draw circles with these."""
+    s = symbol_style(group, certainty)
+    edge = s["ring"] == OUTLINE
+    return {"color": "#ffffff" if edge else s["ring"],
+            "weight": 1.5 if edge else max(2.0, s["weight"]), "opacity": 1, "fill": True,
+            "fillColor": s["fill"], "fillOpacity": min(0.75, s["fill_opacity"]),
+            "dashArray": s["dash"]}

@@ -107,7 +107,7 @@ def map_html(plan: MapPlan, ctx: Context, options: ImageOptions) -> bytes:
                     zoom=plan.zoom, local_assets=False, fit=not has_centre, lang=lang)
     fmap.default_js = []  # inlined below instead of CDN links
     fmap.default_css = []
-    for layer in layers(plan):
+    for layer in layers(plan, lang):
         layer.add_to(fmap)
     title = map_title(options, ctx)
     root = fmap.get_root()

@@ -266,8 +266,10 @@ def plan_groups(plan: MapPlan) -> list[str]:
 
 
 def plan_certainties(plan: MapPlan) -> list[str]:
-    """How-known styles drawn by the symbols and the shaded oblasts (fixed order)."""
-    used = {r["certainty"] for r in point_rows(plan.points)} if plan.mode == "points" else set()
+    """How-known styles drawn by the symbols or circles and the shaded oblasts (fixed
+    order)."""
+    used = {r["certainty"] for r in point_rows(plan.points)} if plan.mode == "points" else \
+        {r["certainty"] for r in cell_rows(plan.grid)}
     used |= {s.certainty for s in shading(plan)}
     return [c for c in CERTAINTIES if c in used]
 
@@ -290,6 +292,9 @@ def dynamic_layers(plan: MapPlan, frame: Frame, lang: str = "en") -> list[dict]:
     if points or area_top(plan):
         layers += point_legend_layers(plan_groups(plan), plan_certainties(plan),
                                       precision=points, lang=lang)
+    elif plan.mode == "grid" and not plan.grid.empty:
+        # The circles' origin key is their own; the how-known key is the points' one.
+        layers += point_legend_layers([], plan_certainties(plan), precision=False, lang=lang)
     return layers
 
 

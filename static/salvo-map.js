@@ -126,6 +126,8 @@
 
   function basemap(map, data, options) {
     panes(map);
+    // Kilometres only: Leaflet's default adds a miles line our readers do not use.
+    L.control.scale({imperial: false}).addTo(map);
     var group = L.featureGroup().addTo(map);
     if (data.src) {
       fetch(data.src, {credentials: "same-origin"})
@@ -266,7 +268,7 @@
           return;
         }
         var ids = spot.items.map(function (it) { return it[3][8]; });
-        var tip = html(spot.items.length + " " + data.here);
+        var tip = html(data.here.replace("{n}", spot.items.length));
         spot.base = L.circleMarker(spot.latlng, data.style[first[2]]).addTo(group);
         spot.badge = L.marker(spot.latlng, {
           keyboard: false, riseOnHover: true,
@@ -296,11 +298,11 @@
       // c = [lat, lon, radius, style, events, [[label, events, [[certainty, events]…]]…]]:
       // the circle is drawn by how most of its main origin's events are known.
       var style = L.extend({}, data.styles[c[3]], {radius: c[2]});
-      var tip = c[4].toLocaleString("en-US") + " " + data.here + " \u2014 " +
+      var tip = data.here.replace("{n}", c[4].toLocaleString(data.locale)) + " \u2014 " +
         c[5].map(function (b) {
-          return data.labels[b[0]] + ": " + b[1].toLocaleString("en-US") + " (" +
+          return data.labels[b[0]] + ": " + b[1].toLocaleString(data.locale) + " (" +
             b[2].map(function (k) {
-              return data.certainties[k[0]] + " " + k[1].toLocaleString("en-US");
+              return data.certainties[k[0]] + " " + k[1].toLocaleString(data.locale);
             }).join(SEP) + ")";
         }).join(", ");
       L.circleMarker([c[0], c[1]], style)
@@ -410,10 +412,28 @@
     return panel;
   }
 
+  /* The page holding this frame (st_folium's iframe is same-origin), or this window when
+     the map stands alone or the parent is out of reach. */
+  function pageWindow() {
+    try {
+      if (window.parent !== window && window.parent.matchMedia) return window.parent;
+    } catch (err) { /* cross-origin parent */ }
+    return window;
+  }
+
+  /* The page's legend column sits beside the map unless the *page* is a phone's
+     (static/salvo-app.css hides that column at <= 640 px): following this frame's width
+     instead showed both legends in a 641-800 px window, where the map column is narrow. */
+  var PHONE_PAGE = "(max-width: 640px)";
+
   function legendControl(data) {
     var control = L.control({position: "topright"});
+    var phone = pageWindow().matchMedia(PHONE_PAGE), follow = null;
     control.onAdd = function () {
       var box = el("div", "leaflet-control salvo-maplegend");
+      follow = function () { box.classList.toggle("salvo-hidden", !phone.matches); };
+      follow();
+      phone.addEventListener("change", follow);
       var id = "salvo-maplegend-panel";
       var button = el("button", "salvo-maplegend-toggle", data.button);
       button.type = "button";
@@ -441,6 +461,7 @@
       show(legendOpen);
       return box;
     };
+    control.onRemove = function () { phone.removeEventListener("change", follow); };
     return control;
   }
 

@@ -104,6 +104,9 @@ def test_map_draws_offline_basemap_and_every_point(page, e2e_counts):
     badges = frame.locator(".salvo-badge")
     assert sorted(badges.all_inner_texts()) == ["2", "3"]
     assert frame.locator("img.leaflet-tile").count() == 0
+    scale = frame.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1 and re.fullmatch(r"\d+ k?m", scale.inner_text()), \
+        scale.all_inner_texts()  # metric only: no miles line
     assert metric(page) == e2e_counts.count(Filters())
     assert page.external_requests == []
     assert page.page_errors == []

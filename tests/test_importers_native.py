@@ -29,8 +29,8 @@ from geo.importers.canonical import read_csv_rows
 from geo.importers.geoparquet import read as read_geoparquet
 from geo.importers.native import Unsuitable, import_bulk, kind_of
 from geo.schema import COLUMNS
-from geo.store.base import select_list
 from geo.store.duckdb import DuckDBStore
+from geo.store.sql import select_list
 from tests.conftest import AIRFORCE, CIR
 from tests.test_canonical_fast import CELLS, line, write
 

@@ -202,6 +202,20 @@ def test_desktop_keeps_the_legend_column_beside_the_map(open_page):
     expect(map_frame(page).locator(".salvo-maplegend")).to_be_hidden()
 
 
+@pytest.mark.parametrize("width", [660, 760])
+def test_one_legend_between_phone_and_desktop_regression_two_legends(open_page, width):
+    """A 641–800 px window showed the legend column and the map's own legend button at
+    once: the map column is narrow there, but the page is not a phone's."""
+    page = open_page({"width": width, "height": 900})
+    open_seed(page)
+    expect(page.get_by_test_id("stMain").get_by_text("Weapon origin", exact=True)) \
+        .to_be_visible()
+    expect(map_frame(page).locator(".salvo-maplegend")).to_have_count(1)
+    expect(map_frame(page).locator(".salvo-maplegend")).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 844})  # the page becomes a phone's
+    expect(map_frame(page).locator(".salvo-maplegend-toggle")).to_be_visible()
+
+
 def test_bad_link_names_each_ignored_value_and_never_shows_it(open_page, e2e_counts):
     page = open_page(PHONE)  # the sidebar is closed: the note must be in the page itself
     goto(page, BAD_LINK)

@@ -71,7 +71,7 @@ def test_switches_to_grid_above_max_points_and_counts_all(store):
     assert "aggregated" in " ".join(plan.notes)
     grid = layer_data(render(plan), "grid")
     assert sum(cell[4] for cell in grid["cells"]) == 500
-    assert grid["here"] == "events here (aggregated)"
+    assert grid["here"] == "{n} events here (aggregated)"
 
 
 def test_zoomed_in_view_with_few_points_shows_points_again(store):
@@ -294,3 +294,37 @@ def test_no_javascript_in_python_sources():
                         ("\"\"\"", "Draw", "The ")):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def test_live_map_popups_speak_ukrainian_regression_english_popups(store):
+    """The map's own words in its popups, tooltips and oblast tips follow the language
+    (they stayed English while the rest of a Ukrainian page was translated); the source's
+    words — model, place — stay as the source wrote them."""
+    store.upsert(make_events([
+        {"latitude": 50.0, "longitude": 30.0, "geo_precision": "settlement",
+         "event_type": "impact", "verification": "verified", "weapon_model": "KN-23",
+         "weapon_origin": "PRK", "origin_basis": "reported", "location": "Kyiv"},
+        {"latitude": 50.2, "longitude": 30.2, "geo_precision": "exact", "event_type": "debris",
+         "weapon_model": "", "origin_candidates": "PRK:0.7;RUS:0.3"},
+        {"admin1": "UA-63", "geo_precision": "oblast", "weapon_origin": "IRN",
+         "origin_basis": "reported"},
+    ]))
+    plan = plan_map(store, Filters(), max_points=10)
+    uk = points_json(plan.points, "uk")
+    assert set(uk["type"]) == {"влучання", "уламки"}
+    assert "центр населеного пункту (точне місце влучання невідоме)" in uk["precision"]
+    assert "перевірено" in uk["verification"]
+    assert set(uk["certainty"]) == {"заявлено", "ймовірно, виведено"}
+    assert "КНДР (PRK)" in uk["origin"]
+    assert (uk["none"], uk["sources"]) == ("зброю не зазначено", "Джерела:")
+    records = [p[3] for p in uk["points"]]
+    assert {r[2] for r in records} == {"KN-23", ""} and "Kyiv" in {r[4] for r in records}
+    assert "кандидати: PRK 70 %, RUS 30 %" in {r[10] for r in records}
+    tip = areas_json(plan, "uk")[0][1]
+    assert tip.startswith("Харківська область: подій, відомих лише до області, 1 — Іран (IRN)")
+    grid = grid_json(plan_map(store, Filters(), max_points=1).grid, "uk")
+    assert "заявлено" in grid["certainties"] and grid["locale"] == "uk-UA"
+    assert grid["here"] == "Подій тут: {n} (згруповано)"  # salvo-map.js puts the count in
+    # English stays what it was.
+    en = points_json(plan.points)
+    assert set(en["type"]) == {"impact", "debris"} and en["none"] == "weapon not stated"

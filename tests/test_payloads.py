@@ -147,6 +147,16 @@ def test_map_counts_match_the_separate_queries_and_the_total(big, f):
         assert f"{in_view:,} events in view: aggregated" in " ".join(plan.notes)
 
 
+@pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))
+def test_map_summary_counts_every_filtered_event_once(big, f):
+    summary = big.map_summary(f)
+    assert summary.kinds == big.count_by_kind(f)
+    # The oblast totals come from the shading rows, the reference from unnest in SQL.
+    pd.testing.assert_frame_equal(summary.areas, big.area_counts(f), check_dtype=False)
+    assert int(summary.area_origins["n"].sum()) == int(summary.areas["n"].sum())
+    assert set(summary.area_origins["iso"]) == set(summary.areas["iso"])
+
+
 def _padded(b: BBox) -> BBox:
     dy, dx = (b.north - b.south) / 2, (b.east - b.west) / 2
     return BBox(b.south - dy, b.west - dx, b.north + dy, b.east + dx)

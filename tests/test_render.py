@@ -465,6 +465,34 @@ def test_ambiguous_and_inferred_origins_never_look_stated(store):
     assert re.search(rf'fill="{russia_1}"[^>]*stroke="{prk}"', image_svg)  # … in a PRK ring
 
 
+def test_printed_circles_show_how_origins_are_known_regression_solid_circles(store):
+    """Exported images drew every aggregated circle solid in its origin's colour, so an
+    inferred origin printed like a stated one (the live map already dashed it)."""
+    prk, irn = FIXED_COLOURS["PRK"], FIXED_COLOURS["IRN"]
+    store.upsert(make_events(
+        [{"latitude": 50.45 + 0.001 * i, "longitude": 30.52, "geo_precision": "exact",
+          "weapon_origin": "PRK", "origin_basis": "reported"} for i in range(3)]
+        + [{"latitude": 46.48 + 0.001 * i, "longitude": 30.73, "geo_precision": "exact",
+            "origin_candidates": "IRN:0.8;RUS:0.2"} for i in range(3)]))
+    plan = plan_map(store, Filters(), max_points=2, zoom=6)
+    assert plan.mode == "grid"
+    rows = {r["origin"]: r for r in cell_rows(plan.grid)}
+    stated, likely = rows["North Korea (PRK)"], rows["Iran (IRN)"]
+    assert (stated["certainty"], likely["certainty"]) == ("stated", "likely")
+    assert stated["ring"] == "#ffffff" and stated["dash"] == [1, 0]
+    assert likely["ring"] == irn and likely["dash"] != [1, 0]
+    assert likely["fo"] < stated["fo"] / 3
+    image_svg = svg(store, Filters(), ImageOptions(width=900, height=620, max_points=2))
+    circles = re.findall(r'<path aria-label="lon: [^"]*"[^>]*>', image_svg)
+    solid = [c for c in circles if "lon: 30.52;" in c]
+    dashed = [c for c in circles if "lon: 30.73;" in c]
+    assert len(solid) == len(dashed) == 1
+    assert f'fill="{prk}"' in solid[0] and 'stroke="#ffffff"' in solid[0]
+    assert f'stroke="{irn}"' in dashed[0] and "stroke-dasharray" in dashed[0]
+    text = svg_text(image_svg)
+    assert "How the origin is known" in text and "Most common origin" in text
+
+
 def test_even_legend_steps():
     assert even_ticks(6) == [2, 4, 6]
     assert even_ticks(130) == [50, 100]

@@ -128,6 +128,11 @@ def test_map_layers_match(stores, name):
             if col in a:
                 pd.testing.assert_series_equal(a[col], b[col], check_dtype=False,
                                                rtol=1e-12, atol=1e-9)
+    a, b = duck.map_summary(f), post.map_summary(f)
+    assert a.kinds == b.kinds
+    for part in ("areas", "area_origins"):
+        pd.testing.assert_frame_equal(getattr(a, part), getattr(b, part),
+                                      check_dtype=not getattr(a, part).empty)
     pd.testing.assert_frame_equal(duck.area_counts(f), post.area_counts(f),
                                   check_dtype=not duck.area_counts(f).empty)
     for box in (None, BOX):

@@ -32,11 +32,11 @@ def _plan(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
 
 @store_read(max_entries=64)
 def _scripts(store: Store, filters: Filters, zoom: int, bbox: BBox | None,
-             max_points: int) -> Scripts:
-    """The layers' JSON for the same key as the plan: a rerun that does not change the
-    filters or the view (a click, an expander, another reader with the same filters) sends
-    the cached strings instead of building them again."""
-    return layer_scripts(_plan(store, filters, zoom, bbox, max_points))
+             max_points: int, lang: str) -> Scripts:
+    """The layers' JSON (popups in ``lang``) for the same key as the plan: a rerun that
+    does not change the filters or the view (a click, an expander, another reader with the
+    same filters) sends the cached strings instead of building them again."""
+    return layer_scripts(_plan(store, filters, zoom, bbox, max_points), lang)
 
 
 def _bbox(bounds: object, zoom: object = None) -> BBox | None:
@@ -86,7 +86,7 @@ def map_state(store: Store, filters: Filters):
                     attribution=settings.get("map_tiles_attribution"),
                     fit=center is None, lang=language(), basemap_src=basemap_url(language()),
                     **kwargs)
-    scripts = _scripts(store, filters, plan_zoom, bbox, max_points)
+    scripts = _scripts(store, filters, plan_zoom, bbox, max_points, language())
     # The legend over the map (a phone's); on a desktop the legend column shows instead.
     legend = legend_layer(plan, getattr(filters, "certainty", None), language())
     return plan, base, [*layers_from(scripts), legend], center, zoom

@@ -26,7 +26,8 @@ from geo.filters import Filters
 from geo.importers.native_rules import _WS
 from geo.importers.native_rules import load_frame as _load
 from geo.schema import COLUMNS
-from geo.store.base import Store, select_list
+from geo.store.base import Store
+from geo.store.sql import select_list
 from geo.taxonomy import family_of
 
 CHUNK_ROWS = 100_000  # inferred events per engine call (memory stays flat at any N)

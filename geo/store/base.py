@@ -19,21 +19,15 @@ import pandas as pd
 from geo.curation import Change
 from geo.filters import UNKNOWN_ORIGIN, Filters
 from geo.schema import COLUMNS
-from geo.store.cells import fold_grid
 from geo.store.derived import LIKELY_SHARE, derived_sql  # noqa: F401 - re-exported
+from geo.store.mapreads import BBox, MapReads  # noqa: F401 - BBox re-exported
+from geo.store.sql import as_double, like_pattern, select_list
 from geo.store.synclog import SyncLog
 from geo.taxonomy import FAMILIES, expand_class_filter
 
 # A value in the event's own field counts as *stated* only on this basis (certainty filters).
 _STATED = "origin_basis IN ('catalogue', 'reported')"
 
-# Columns the map needs for one symbol: no description, so point payloads stay small.
-POINT_COLUMNS = (
-    "event_id", "event_date", "latitude", "longitude", "geo_precision", "origin_group",
-    "weapon_model", "event_type", "location", "verification", "sources",
-    # How the origin is known: the map draws stated, ambiguous and inferred origins apart.
-    "origin_basis", "origin_candidates",
-)
 BINS = ("day", "week", "month")
 
 
@@ -68,35 +62,11 @@ class Facets:
     suppliers: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class BBox:
-    south: float
-    west: float
-    north: float
-    east: float
-
-
-def select_list(columns) -> str:
-    """Column list with dates as ISO text, the same in every dialect and every export."""
-    return ", ".join("CAST(event_date AS VARCHAR) AS event_date" if c == "event_date" else c
-                     for c in columns)
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def grid_size(zoom: int) -> float:
-    """Grid cell edge in degrees of latitude for a Leaflet zoom level (≈ 40 px on screen)."""
-    return max(0.005, 360.0 / (2 ** max(zoom, 1)) / 256 * 40)
-
-
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-class Store(SyncLog, ABC):
+class Store(MapReads, SyncLog, ABC):
     """An event store. Subclasses provide connections and the dialect hooks."""
 
     url: str
@@ -166,7 +136,7 @@ class Store(SyncLog, ABC):
             clauses.append("event_type IN (" + ", ".join("?" for _ in f.types) + ")")
             params.extend(f.types)
         if f.q:
-            pattern = _like(f.q)
+            pattern = like_pattern(f.q)
             clauses.append(
                 "(description ILIKE ? ESCAPE '\\' OR location ILIKE ? ESCAPE '\\' "
                 "OR weapon_model ILIKE ? ESCAPE '\\' OR event_id = ?)"
@@ -290,121 +260,15 @@ class Store(SyncLog, ABC):
         period = self._period(bin_)
         return self._query(
             f"SELECT {period} AS period, origin_group, count(*) AS events, "
-            # Sums as floats in every dialect (DuckDB's are HUGEINT, PostgreSQL's bigint):
-            # the same frame types whichever store answers.
-            f"{_float('sum(launched)')} AS launched, {_float('sum(destroyed)')} AS destroyed, "
+            f"{as_double('sum(launched)')} AS launched, "
+            f"{as_double('sum(destroyed)')} AS destroyed, "
             # Share destroyed only over reports that give both counts (unknown ≠ zero).
-            f"{_float('sum(CASE WHEN destroyed IS NOT NULL THEN launched END)')} "
+            f"{as_double('sum(CASE WHEN destroyed IS NOT NULL THEN launched END)')} "
             "AS launched_known, "
-            f"{_float('sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END)')} AS reports "
+            f"{as_double('sum(CASE WHEN launched IS NOT NULL THEN 1 ELSE 0 END)')} AS reports "
             f"FROM events WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2",
             params,
         )
-
-    def _bbox_clause(self, bbox: BBox | None) -> tuple[str, list]:
-        if bbox is None:
-            return "", []
-        return (" AND latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",
-                [bbox.south, bbox.north, bbox.west, bbox.east])
-
-    def count_points(self, f: Filters, bbox: BBox | None = None) -> int:
-        where, params = self.where(f)
-        extra, extra_params = self._bbox_clause(bbox)
-        frame = self._query(
-            f"SELECT count(*) AS n FROM events WHERE {where} AND map_kind = 'point'{extra}",
-            params + extra_params,
-        )
-        return int(frame["n"].iloc[0])
-
-    def points(self, f: Filters, limit: int, bbox: BBox | None = None) -> pd.DataFrame:
-        """Point events (newest first), at most ``limit``: the map's symbol layer."""
-        where, params = self.where(f)
-        extra, extra_params = self._bbox_clause(bbox)
-        return self._published(self._query(
-            f"SELECT {select_list(POINT_COLUMNS)} FROM events "
-            f"WHERE {where} AND map_kind = 'point'{extra} "
-            # events.event_date: the DATE column (its index), not the text alias above.
-            "ORDER BY events.event_date DESC, event_id LIMIT ?",
-            params + extra_params + [int(limit)],
-        ))
-
-    def grid(self, f: Filters, zoom: int, bbox: BBox | None = None) -> pd.DataFrame:
-        """Point events counted per grid cell, origin group, drawn group and certainty (the
-        aggregated map layer: circles show how their origins are known, as symbols do).
-
-        Each event falls in exactly one cell, so the cell counts add up to the number of
-        matching point events in the box. The database groups by the raw columns; the
-        certainty is worked out per group by the points' own rules (geo.store.cells).
-        """
-        size = grid_size(zoom)
-        where, params = self.where(f)
-        extra, extra_params = self._bbox_clause(bbox)
-        raw = self._query(
-            "SELECT CAST(floor(latitude / ?) AS BIGINT) AS gy, "
-            "CAST(floor(longitude / ?) AS BIGINT) AS gx, origin_group, origin_basis, "
-            "split_part(origin_candidates, ';', 1) AS top_candidate, count(*) AS n, "
-            f"{_float('sum(latitude)')} AS sum_lat, {_float('sum(longitude)')} AS sum_lon "
-            f"FROM events WHERE {where} AND map_kind = 'point'{extra} GROUP BY 1, 2, 3, 4, 5",
-            [size, size * 1.5] + params + extra_params,
-        )
-        return self._published(fold_grid(raw))
-
-    def area_counts(self, f: Filters) -> pd.DataFrame:
-        """Oblast-level events per oblast (an event naming several oblasts counts in each)."""
-        where, params = self.where(f)
-        return self._query(
-            f"SELECT iso, count(*) AS n FROM (SELECT {self._unnest('admin1s')} AS iso "
-            f"FROM events WHERE {where} AND map_kind = 'area') t GROUP BY iso ORDER BY iso",
-            params,
-        )
-
-    def area_origins(self, f: Filters) -> pd.DataFrame:
-        """Oblast-level events per oblast, origin group, origin basis and top origin
-        candidate (``value:share``; the map shades an oblast in its dominant origin's colour,
-        drawn by certainty). An event naming several oblasts counts in each, as in
-        :meth:`area_counts`."""
-        where, params = self.where(f)
-        frame = self._query(
-            "SELECT admin1, origin_group, origin_basis, "
-            "split_part(origin_candidates, ';', 1) AS top_candidate, count(*) AS n "
-            f"FROM events WHERE {where} AND map_kind = 'area' GROUP BY 1, 2, 3, 4",
-            params,
-        )
-        rows: dict[tuple[str, str, str, str], int] = {}
-        for cell, group, basis, top, n in zip(frame["admin1"], frame["origin_group"],
-                                              frame["origin_basis"], frame["top_candidate"],
-                                              frame["n"], strict=True):
-            for iso in str(cell).split(";"):
-                key = (iso, str(group), str(basis), "" if top is None else str(top))
-                rows[key] = rows.get(key, 0) + int(n)
-        keys = sorted(rows)
-        return pd.DataFrame({
-            "iso": pd.Series([k[0] for k in keys], dtype=object),
-            "origin_group": pd.Series([k[1] for k in keys], dtype=object),
-            "origin_basis": pd.Series([k[2] for k in keys], dtype=object),
-            "top_candidate": pd.Series([k[3] for k in keys], dtype=object),
-            "n": pd.Series([rows[k] for k in keys], dtype="int64"),
-        })
-
-    def map_counts(self, f: Filters) -> tuple[dict[str, int], pd.DataFrame]:
-        """:meth:`count_by_kind` and :meth:`area_counts` from one scan (the map needs both
-        on every filter change)."""
-        where, params = self.where(f)
-        frame = self._query(
-            "SELECT map_kind, CASE WHEN map_kind = 'area' THEN admin1 ELSE '' END AS cell, "
-            f"count(*) AS n FROM events WHERE {where} GROUP BY 1, 2",
-            params,
-        )
-        kinds = {"point": 0, "area": 0, "none": 0}
-        areas: dict[str, int] = {}
-        for kind, cell, n in zip(frame["map_kind"], frame["cell"], frame["n"], strict=True):
-            kinds[str(kind)] = kinds.get(str(kind), 0) + int(n)
-            if kind == "area":  # admin1s is admin1 split on ';' (derived_sql)
-                for iso in str(cell).split(";"):
-                    areas[iso] = areas.get(iso, 0) + int(n)
-        codes = sorted(areas)  # code-point order, as ORDER BY iso in both dialects
-        return kinds, pd.DataFrame({"iso": pd.Series(codes, dtype=object),
-                                    "n": pd.Series([areas[c] for c in codes], dtype="int64")})
 
     def events(self, f: Filters, limit: int | None = None, offset: int = 0,
                newest_first: bool = True) -> pd.DataFrame:
@@ -458,10 +322,6 @@ class Store(SyncLog, ABC):
             if str(frame["event_date"].iloc[0]) >= cutoff.date().isoformat():
                 return None
         return {k: (None if _missing(v) else v) for k, v in frame.iloc[0].items()}
-
-
-def _float(expr: str) -> str:
-    return f"CAST({expr} AS DOUBLE PRECISION)"
 
 
 def _as_date(value: object) -> date | None:
