@@ -333,7 +333,8 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
     base = alt.Chart(data, title=title) if title else alt.Chart(data)
     if measure == "destroyed_share":
         chart = base.mark_line(point=True).encode(
-            x=x, y=alt.Y("value:Q", title=_axis_title(y_title), axis=alt.Axis(format="%"),
+            x=x, y=alt.Y("value:Q", title=_axis_title(y_title),
+                         axis=alt.Axis(format="%", titleLimit=_PLOT_HEIGHT),
                          scale=alt.Scale(domain=[0, 1])),
             color=colour, tooltip=tooltip)
     else:
@@ -343,15 +344,17 @@ def build_chart(frame: pd.DataFrame, measure: str = "events", bin_: str = "week"
         chart = base.mark_bar(stroke="white", strokeWidth=0.3).encode(
             x=x, x2="period_end:T",
             y=alt.Y("sum(value):Q", title=_axis_title(y_title), stack="zero",
-                    axis=alt.Axis(format=",d", tickMinStep=1)),
+                    axis=alt.Axis(format=",d", tickMinStep=1, titleLimit=_PLOT_HEIGHT)),
             color=colour, order=alt.Order("rank:Q"), tooltip=tooltip)
     if brush:
         chart = chart.add_params(alt.selection_interval(name=BRUSH, encodings=["x"]))
     # Streamlit fits the whole chart, legend included, into ``height``: a one-column legend
-    # gets its own rows on top of it, or the bars shrink to nothing.
+    # gets its own rows on top of it, or the bars shrink to nothing. Streamlit's theme sets
+    # a legend row ~30 px and its title ~24 px (measured in its screenshots; 18 px a row
+    # left the plot ~130 px tall, too short for the axis title).
     legend_rows = -(-len(domain) // max(1, legend_columns))
-    chart = chart.properties(height=height + (18 * legend_rows if legend_columns == 1 else 0),
-                             width="container")
+    extra = 30 * legend_rows + 24 if legend_columns == 1 else 0
+    chart = chart.properties(height=height + extra, width="container")
     return chart.configure(locale=vega_locale(lang)) if lang != "en" else chart
 
 
@@ -365,6 +368,12 @@ def vega_locale(lang: str) -> dict:
     name = TIME_LOCALES.get(lang, "en-US")
     return {"number": vl_convert.get_format_locale(name),
             "time": vl_convert.get_time_format_locale(name)}
+
+
+# The y title is written along the axis: on a phone Streamlit squeezes the plot to ~120 px
+# and a longer title ran off the top of the chart ("Запущено засобів ураженн"). Limited to
+# the plot's height, Vega shortens it with an ellipsis instead.
+_PLOT_HEIGHT = alt.ExprRef("height")
 
 
 def _axis_title(title: str) -> str:

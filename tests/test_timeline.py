@@ -1,8 +1,11 @@
+import html
+import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import vl_convert
 
 from geo.filters import Filters
 from geo.origins import FIXED_COLOURS
@@ -165,3 +168,21 @@ def test_app_chart_in_ukrainian_has_ukrainian_axes_stacks_and_month_names(store,
     assert english["encoding"]["x"]["title"] == "Month starting"
     assert "North Korea (PRK) · missiles" in english["encoding"]["color"]["scale"]["domain"]
     assert "locale" not in english.get("config", {})
+
+
+def test_phone_chart_shortens_its_y_title_regression_title_ran_off_the_top(store, sample_events):
+    """On a phone Streamlit squeezes the plot to ~120 px and "Запущено засобів ураження"
+    ran off the top of the chart, cut mid-word; now Vega shortens it to the plot's height."""
+    store.upsert(sample_events)
+    frame = stack_counts(store, Filters(), "month", "origin-family")
+
+    def y_title(plot_height: int) -> str:
+        spec = build_chart(frame, "launched", "month", stack="origin-family", lang="uk").to_dict()
+        spec["width"], spec["height"] = 360, plot_height  # as Streamlit sizes it
+        svg = vl_convert.vegalite_to_svg(spec)
+        titles = re.findall(r'<g class="mark-text role-axis-title"[^>]*>.*?<text[^>]*>([^<]*)<',
+                            svg, flags=re.S)
+        return html.unescape(titles[1])  # x axis first, then y
+
+    assert y_title(110).endswith("…") and y_title(110).startswith("Запущено")
+    assert y_title(320) == "Запущено засобів ураження"
