@@ -62,6 +62,15 @@ def even_ticks(top: int, count: int = 4) -> list[int]:
     return list(range(step, top + 1, step)) or [top]
 
 
+def dash_pattern(dash: str) -> list[float]:
+    """A Leaflet ``dashArray`` (``"5 3"``) as Vega's ``strokeDash``; solid is ``[1, 0]``.
+
+    >>> dash_pattern("5 3"), dash_pattern("")
+    ([5.0, 3.0], [1, 0])
+    """
+    return [float(x) for x in dash.split()] if dash else [1, 0]
+
+
 def cell_rows(grid: pd.DataFrame, top: int | None = None, lang: str = "en") -> list[dict]:
     """Aggregated cells as the app draws them: a circle at the events' mean position, radius
     7–24 px by √count (relative to ``top``), colour of the most common origin, drawn by how
@@ -81,8 +90,7 @@ def cell_rows(grid: pd.DataFrame, top: int | None = None, lang: str = "en") -> l
             "size": round(math.pi * (7 + 17 * min(1.0, c.n / top) ** 0.5) ** 2, 1),
             "origin": origin_label(c.dominant, lang), "certainty": c.certainty,
             "ring": style["color"], "w": style["weight"], "fo": style["fillOpacity"],
-            "dash": ([float(x) for x in style["dashArray"].split()] if style["dashArray"]
-                     else [1, 0])})
+            "dash": dash_pattern(style["dashArray"])})
     return rows
 
 
@@ -148,7 +156,7 @@ def point_rows(points: pd.DataFrame) -> list[dict]:
             "lon": round(float(r.longitude), 5), "lat": round(float(r.latitude), 5),
             "group": group, "certainty": certainty, "fill": style["fill"],
             "ring": style["ring"], "fo": style["fill_opacity"], "w": style["weight"],
-            "dash": [float(x) for x in style["dash"].split()] if style["dash"] else [1, 0],
+            "dash": dash_pattern(style["dash"]),
             "size": round(math.pi * POINT_RADIUS[precision] ** 2, 1), "rank": int(r.rank_)})
     return rows
 

@@ -64,18 +64,13 @@ from geo.settings import DATA_DIR
 # names from 5.75; cities by population tier [people, from zoom], the largest first.
 LABEL_ZOOMS = {"oblast_min_zoom": 5.75,
                "city_tiers": [[1_000_000, 4], [700_000, 5.5], [0, 7]]}
-CERTAINTY_WORDS = {"stated": "stated", "ambiguous": "ambiguous", "likely": "likely, inferred",
-                   "possible": "possible, inferred", "unknown": "origin unknown"}
-
-
 def certainty_word(certainty: str, lang: str = "en") -> str:
     """How a symbol's origin is known, as its popup says it (``mapword.<certainty>``).
 
     >>> certainty_word("likely"), certainty_word("likely", "uk")
     ('likely, inferred', 'ймовірно, виведено')
     """
-    return code_label("mapword", certainty, lang) if certainty in CERTAINTY_WORDS \
-        else certainty
+    return code_label("mapword", certainty, lang)  # a code without a message: as it is
 
 
 def precision_text(precision: str, lang: str = "en") -> str:

@@ -44,7 +44,7 @@ from geo.map_symbols import (
     stack_rows,
     style_precision_legend,
 )
-from geo.mapplan import MapPlan, shading
+from geo.mapplan import MapPlan, cells, shading
 from geo.origins import (
     CERTAINTIES,
     codes_of,
@@ -269,7 +269,7 @@ def plan_certainties(plan: MapPlan) -> list[str]:
     """How-known styles drawn by the symbols or circles and the shaded oblasts (fixed
     order)."""
     used = {r["certainty"] for r in point_rows(plan.points)} if plan.mode == "points" else \
-        {r["certainty"] for r in cell_rows(plan.grid)}
+        {c.certainty for c in cells(plan.grid)}
     used |= {s.certainty for s in shading(plan)}
     return [c for c in CERTAINTIES if c in used]
 

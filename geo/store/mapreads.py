@@ -2,12 +2,13 @@
 filter change needs first (:meth:`MapReads.map_summary`).
 
 A mixin of :class:`geo.store.base.Store`: it uses the store's ``where``, ``_query``,
-``_published`` and ``_unnest``, and a dialect may override ``_bbox_clause`` (PostGIS uses
-its spatial index).
+``_published``, ``_unnest`` and ``count_by_kind``, and a dialect may override
+``_bbox_clause`` (PostGIS uses its spatial index).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,7 +24,6 @@ POINT_COLUMNS = (
     # How the origin is known: the map draws stated, ambiguous and inferred origins apart.
     "origin_basis", "origin_candidates",
 )
-KINDS = ("point", "area", "none")
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,12 @@ class MapSummary:
     area_origins: pd.DataFrame   # as Store.area_origins
 
 
-def _area_origins(frame: pd.DataFrame) -> pd.DataFrame:
-    """``admin1, origin_group, origin_basis, origin_candidates, n`` rows → one row per
+def _area_origins(grouped: Iterable[tuple]) -> pd.DataFrame:
+    """``(admin1, origin_group, origin_basis, origin_candidates, n)`` rows → one row per
     oblast, origin and top candidate (an ``admin1`` naming several counts in each), in
     code-point order of the keys."""
     rows: dict[tuple[str, str, str, str], int] = {}
-    for cell, group, basis, cands, n in zip(frame["admin1"], frame["origin_group"],
-                                            frame["origin_basis"], frame["origin_candidates"],
-                                            frame["n"], strict=True):
+    for cell, group, basis, cands, n in grouped:
         top = top_candidate(cands)
         for iso in str(cell).split(";"):  # admin1s is admin1 split on ';' (derived_sql)
             key = (iso, str(group), str(basis), top)
@@ -153,11 +151,14 @@ class MapReads:
         where, params = self.where(f)
         # Grouped by the whole candidates text (~1.4k distinct values in 10M events) and
         # cut to the top one here: split_part on every row cost more than the grouping.
-        return _area_origins(self._query(
+        frame = self._query(
             "SELECT admin1, origin_group, origin_basis, origin_candidates, count(*) AS n "
             f"FROM events WHERE {where} AND map_kind = 'area' GROUP BY 1, 2, 3, 4",
             params,
-        ))
+        )
+        return _area_origins(zip(frame["admin1"], frame["origin_group"],
+                                 frame["origin_basis"], frame["origin_candidates"],
+                                 frame["n"], strict=True))
 
     def map_counts(self, f: Filters) -> tuple[dict[str, int], pd.DataFrame]:
         """:meth:`count_by_kind` and :meth:`area_counts` (as :meth:`map_summary`)."""
@@ -172,13 +173,7 @@ class MapReads:
         and the wide key were most of it; counting by kind alone takes 21 ms, and the area
         rows' shading (which also gives each oblast's total) 55 ms.
         """
-        where, params = self.where(f)
-        frame = self._query(
-            f"SELECT map_kind, count(*) AS n FROM events WHERE {where} GROUP BY 1", params)
-        kinds = dict.fromkeys(KINDS, 0)
-        for kind, n in zip(frame["map_kind"], frame["n"], strict=True):
-            kinds[str(kind)] = kinds.get(str(kind), 0) + int(n)
-        origins = self.area_origins(f) if kinds["area"] else _area_origins(pd.DataFrame(
-            {c: [] for c in ("admin1", "origin_group", "origin_basis", "origin_candidates",
-                             "n")}))
+        kinds = self.count_by_kind(f)
+        # No oblast-level events: no second scan.
+        origins = self.area_origins(f) if kinds["area"] else _area_origins(())
         return MapSummary(kinds, _area_totals(origins), origins)
