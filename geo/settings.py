@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.auth import ROLES, parse_roles
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
 
@@ -86,15 +88,11 @@ def _percent(text: str) -> int:
 
 
 def _roles(text: str) -> str:
-    from geo.auth import parse_roles
-
     parse_roles(text)  # raises ValueError naming the bad entry
     return text.strip()
 
 
 def _role(text: str) -> str:
-    from geo.auth import ROLES
-
     role = text.strip().lower()
     if role not in ROLES:
         raise ValueError(f"must be one of {', '.join(ROLES)}")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from geo import settings
 from geo.attribution_store import store_events
+from geo.auth import can
 from geo.escape import for_markdown
 from geo.filters import (
     CERTAINTIES,
@@ -322,8 +323,6 @@ def write_url(filters: Filters, view: View | None = None) -> None:
 
 def navigation(filters: Filters, box, role: str = "viewer") -> None:
     """Our own page links, carrying the filters in the query string (Import for editors)."""
-    from geo.auth import can
-
     query = to_query(filters) | _lang_query()
     box.markdown("### Salvo")
     for path, label in PAGES:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo import limits
 from geo.catalogue import load_catalogue, with_supplier
+from geo.gazetteer import load_gazetteer
 from geo.importers.coordinates import (  # noqa: F401 - re-exported for the format modules
     Points,
     parse_coordinate,
@@ -434,8 +435,6 @@ def place_and_accept(out: Collector, stages: list[Stage], progress: Progress | N
             match = None
             if stage.place.strip():
                 if gazetteer is None:
-                    from geo.gazetteer import load_gazetteer
-
                     gazetteer = load_gazetteer()
                 hint = stage.oblast_code if stage.oblast_code in OBLASTS else None
                 match = gazetteer.resolve(stage.place, hint)

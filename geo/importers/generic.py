@@ -77,14 +77,14 @@ from geo.importers.columns import (  # noqa: F401 - FIELDS, signature, suggest_m
     signature,
     suggest_mapping,
 )
+from geo.oblasts import oblast_for_name
 from geo.schema import RowError
+from geo.settings import ROOT
 
 if TYPE_CHECKING:
     from geo.importers import Head
 
 def default_mappings_file() -> Path:
-    from geo.settings import ROOT
-
     return ROOT / "var" / "mappings.json"
 
 # ---- remembering ---------------------------------------------------------------------------
@@ -417,8 +417,6 @@ def _row(out, line: int, cells: list[str], pos: dict[str, int], mapping: dict[st
 
 
 def _admin1(text: str) -> str | None:
-    from geo.oblasts import oblast_for_name
-
     text = text.strip()
     if not text:
         return None

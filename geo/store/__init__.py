@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from geo import settings
 from geo.store.base import BBox, Facets, Store, StoreError, UpsertResult
+from geo.store.duckdb import DuckDBStore
+from geo.store.postgis import PostGISStore
 
 __all__ = ["BBox", "Facets", "Store", "StoreError", "UpsertResult", "open_store"]
 
@@ -24,13 +26,9 @@ def open_store(url: str | None = None, *, snapshot: bool = True,
     scheme, _, rest = resolved.partition("://")
     store: Store
     if scheme == "duckdb":
-        from geo.store.duckdb import DuckDBStore
-
         store = DuckDBStore(rest[1:] if rest.startswith("/") and rest[1:2] == "/" else rest,
                             snapshot=snapshot)
     else:
-        from geo.store.postgis import PostGISStore
-
         standby = settings.get("store_read") if read_url is None else read_url
         store = PostGISStore(resolved, read_url=standby or None,
                              pool_size=settings.get("store_pool_size"))
